@@ -1,0 +1,1 @@
+"""The medfuse knowledge graph: vocabulary, stores, build, reasoning and fusion."""

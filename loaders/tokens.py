@@ -1,0 +1,42 @@
+"""Split and normalize raw facet values as upstream catalogs write them.
+
+Catalogs pack several values into one field ("CT/ MR/ PET", "Seg, Cls", "2D+Video") and cut long
+ones short ("Kidney, Lung, ..."). Every loader and every mapping table uses these two functions,
+so that a mapping row written for one spelling serves every record that uses it.
+
+>>> split_values("CT/ MR/ PET")
+['CT', 'MR', 'PET']
+>>> split_values("Abdomen/ Arm/ Leg/...")
+['Abdomen', 'Arm', 'Leg']
+>>> normalize("  Head  and Neck ")
+'head and neck'
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["split_values", "normalize"]
+
+#: Separators between values packed into one field.
+_SEPARATORS = re.compile(r"\s*[/,;+|]\s*")
+#: Marks of a value cut short by the upstream table ("Waldeyer'...", "…").
+_TRUNCATION = re.compile(r"(\.\.\.|…)$")
+
+
+def split_values(raw: str | None) -> list[str]:
+    """Split a raw field into its values, dropping empty pieces and truncation marks."""
+    if raw is None:
+        return []
+    out = []
+    for piece in _SEPARATORS.split(str(raw)):
+        piece = _TRUNCATION.sub("", piece.strip()).strip()
+        if piece:
+            out.append(piece)
+    return out
+
+
+def normalize(value: str) -> str:
+    """Return the lookup key of a raw value: case-folded, whitespace collapsed, dashes unified."""
+    value = value.replace("\u200d", "").replace("–", "-").replace("—", "-")
+    return " ".join(value.casefold().split())

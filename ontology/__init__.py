@@ -1,0 +1,1 @@
+"""Data files of medfuse: the core vocabulary, term sets, mapping tables and shapes (read via importlib.resources)."""

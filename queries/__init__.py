@@ -1,0 +1,1 @@
+"""Named SPARQL queries of medfuse, one ``.rq`` file per question; see :func:`medfuse.kg.queries.load_query`."""
