@@ -1,0 +1,137 @@
+"""Ontology-aware dataset search: strict matches and near matches with reasons.
+
+Each constraint (``--anatomy abdomen``) is resolved to a term, then answered by the named query
+``facet_match`` on the materialized closure, so "abdomen" finds liver datasets, "glioma" finds
+glioblastoma datasets and "MRI" finds "CT/MR" datasets (a multi-modal dataset has each of its
+modalities). A dataset meeting every constraint is *strict*; one missing exactly one is *near*,
+with the reason.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from medfuse.kg.catalog import Catalog, DatasetSummary, run_named
+from medfuse.kg.namespaces import MF, compress, term
+from medfuse.kg.terms import Resolution
+
+__all__ = ["FACET_PROPERTY", "Constraint", "Match", "NearMatch", "SearchResult", "search", "resolve_constraints"]
+
+#: Search option → facet property of the graph.
+FACET_PROPERTY = {
+    "modality": MF.modality,
+    "anatomy": MF.anatomy,
+    "disease": MF.disease,
+    "task": MF.task,
+    "dim": MF.dimensionality,
+    "access": MF.access,
+    "annotation": MF.annotationType,
+}
+#: Search option → the facet of the term index used to resolve its text.
+_RESOLVE_FACET = {"dim": "dim", "annotation": "annotation"}
+
+
+class Constraint(BaseModel):
+    """One resolved search constraint."""
+
+    option: str
+    input: str
+    id: str | None = None
+    label: str | None = None
+    via: str | None = None
+
+
+class Match(DatasetSummary):
+    """A dataset that meets the constraints, with which of its terms met each."""
+
+    matched: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class NearMatch(Match):
+    """A dataset that misses exactly one constraint."""
+
+    missing: str
+    reason: str
+
+
+class SearchResult(BaseModel):
+    """What ``medfuse search --format json`` prints."""
+
+    query: dict[str, Constraint]
+    strict: list[Match]
+    near: list[NearMatch]
+
+
+def resolve_constraints(catalog: Catalog, **options: str | bool | None) -> dict[str, Constraint]:
+    """Resolve each given search option to a term (``labelled`` stays a boolean).
+
+    :raises UnknownTermError: for a term that matches nothing, with close spellings.
+    """
+    out = {}
+    for option, text in options.items():
+        if text is None:
+            continue
+        if option == "labelled":
+            out[option] = Constraint(option=option, input=str(bool(text)).lower())
+            continue
+        resolution: Resolution = catalog.terms.resolve(str(text), _RESOLVE_FACET.get(option, option))
+        out[option] = Constraint(option=option, input=str(text), id=resolution.curie,
+                                 label=resolution.label, via=resolution.via)
+    return out
+
+
+def _matching(catalog: Catalog, constraint: Constraint) -> dict[str, list[str]]:
+    """Return dataset id → the dataset's own terms that met the constraint."""
+    if constraint.option == "labelled":
+        rows = run_named(catalog.store, "labelled_datasets", labelled=constraint.input == "true").values()
+        return {compress(r["dataset"]).removeprefix("mfd:"): [] for r in rows}
+    found: dict[str, list[str]] = {}
+    rows = run_named(catalog.store, "facet_match", facet=FACET_PROPERTY[constraint.option],
+                     term=term(constraint.id)).values()
+    for row in rows:
+        found.setdefault(compress(row["dataset"]).removeprefix("mfd:"), []).append(compress(row["matched"]))
+    return found
+
+
+def _reason(catalog: Catalog, summary: DatasetSummary, constraint: Constraint) -> str:
+    if constraint.option == "labelled":
+        return f"labelled is {summary.labelled}, not {constraint.input}"
+    field = {"modality": "modalities", "disease": "diseases", "task": "tasks"}.get(constraint.option, constraint.option)
+    has = getattr(summary, field, None)
+    if constraint.option == "access":
+        return f"access is {summary.access}, not {constraint.label}"
+    shown = ", ".join(t.label for t in has) if has else "none recorded"
+    return f"no {constraint.option} at or under {constraint.label!r} ({constraint.id}); has: {shown}"
+
+
+def search(
+    catalog: Catalog,
+    *,
+    limit: int | None = None,
+    near: bool = True,
+    **options: str | bool | None,
+) -> SearchResult:
+    """Search datasets by facet terms (free text or CURIEs), hierarchy-aware.
+
+    :param options: any of ``modality, anatomy, disease, task, dim, access, annotation`` (text)
+        and ``labelled`` (bool).
+    :param limit: cap each of ``strict`` and ``near`` (no cap by default).
+    :param near: also list datasets that miss exactly one constraint (needs two or more).
+    """
+    constraints = resolve_constraints(catalog, **options)
+    summaries = catalog.summaries
+    matches = {option: _matching(catalog, c) for option, c in constraints.items()}
+    strict: list[Match] = []
+    nearby: list[NearMatch] = []
+    for dataset_id, summary in summaries.items():
+        missed = [option for option in constraints if dataset_id not in matches[option]]
+        matched = {option: matches[option][dataset_id] for option in constraints if dataset_id in matches[option]}
+        if not missed:
+            strict.append(Match(**summary.model_dump(), matched=matched))
+        elif near and len(missed) == 1 and len(constraints) > 1:
+            option = missed[0]
+            nearby.append(NearMatch(**summary.model_dump(), matched=matched, missing=option,
+                                    reason=_reason(catalog, summary, constraints[option])))
+    if limit is not None:
+        strict, nearby = strict[:limit], nearby[:limit]
+    return SearchResult(query=constraints, strict=strict, near=nearby)
