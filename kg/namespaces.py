@@ -1,7 +1,7 @@
 """Namespaces and the CURIE converter shared by every part of medfuse.
 
-This module imports nothing from medfuse, so loaders and the ontology regeneration script can use
-it without pulling in a store.
+This module imports only :mod:`medfuse.kg.vocab`, so loaders and the ontology regeneration script
+can use it without pulling in a store.
 
 >>> expand("UBERON:0002107")
 'http://purl.obolibrary.org/obo/UBERON_0002107'
@@ -15,6 +15,8 @@ from functools import cache
 
 import curies
 from rdflib import Namespace, URIRef
+
+from medfuse.kg.vocab import MF
 
 __all__ = [
     "PREFIXES",
@@ -65,8 +67,6 @@ PREFIXES: dict[str, str] = {
     "schema": "https://schema.org/",
 }
 
-#: The medfuse core vocabulary namespace (classes and properties of ``ontology/medfuse.ttl``).
-MF = Namespace(PREFIXES["mf"])
 #: Dataset IRIs: ``mfd:<dataset id>``.
 MFD = Namespace(PREFIXES["mfd"])
 #: Named graphs, one per source: ``mfg:imaging-x``, ``mfg:ontology``, ``mfg:closure``, ...
