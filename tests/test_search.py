@@ -1,0 +1,87 @@
+"""Hierarchy-aware search over the graph built from the shipped catalogs."""
+
+from __future__ import annotations
+
+import pytest
+
+from medfuse.kg.catalog import Catalog
+from medfuse.kg.errors import UnknownTermError
+from medfuse.kg.search import search
+
+LIVER, KIDNEY, PANCREAS = "UBERON:0002107", "UBERON:0002113", "UBERON:0001264"
+GLIOBLASTOMA = "MONDO:0018177"
+
+
+def _ids(result) -> set[str]:  # noqa: ANN001
+    return {m.id for m in result.strict}
+
+
+def test_abdomen_finds_liver_kidney_and_pancreas_datasets(catalog: Catalog) -> None:
+    result = search(catalog, anatomy="abdomen")
+    assert result.query["anatomy"].id == "UBERON:0000916"
+    found = {t for m in result.strict for t in m.matched["anatomy"]}
+    assert {LIVER, KIDNEY, PANCREAS} <= found
+    assert {"lits", "kits19"} <= _ids(result)
+
+
+def test_glioma_finds_glioblastoma_datasets(catalog: Catalog) -> None:
+    result = search(catalog, disease="glioma")
+    assert result.query["disease"].id == "MONDO:0021042"
+    with_gbm = {m.id for m in result.strict if GLIOBLASTOMA in m.matched["disease"]}
+    assert with_gbm, "no dataset annotated with glioblastoma was found under glioma"
+    assert with_gbm <= _ids(result)
+
+
+def test_mri_finds_multimodal_ct_mr_datasets(catalog: Catalog) -> None:
+    result = search(catalog, modality="MRI")
+    assert result.query["modality"].id == "DCM:MR"
+    multimodal = [m for m in result.strict if {"DCM:CT", "DCM:MR"} <= {t.id for t in m.modalities}]
+    assert len(multimodal) >= 20  # Imaging-X writes these "CT/MR", "CT/ MR/ PET", ...
+
+
+def test_chest_xray_classification(catalog: Catalog) -> None:
+    result = search(catalog, modality="X-ray", anatomy="chest", task="classification")
+    names = {m.name.casefold() for m in result.strict}
+    assert any("chest" in n or "cxr" in n or "chexpert" in n for n in names), names
+    assert all("mftask:classification" in m.matched["task"] for m in result.strict)
+
+
+def test_strict_and_near_matches_with_reasons(catalog: Catalog) -> None:
+    result = search(catalog, modality="CT", anatomy="liver", task="segmentation", dim="3D")
+    assert result.strict and result.near
+    strict_ids = _ids(result)
+    for near in result.near:
+        assert near.id not in strict_ids
+        assert near.missing in {"modality", "anatomy", "task", "dim"}
+        assert near.reason
+        assert set(near.matched) == {"modality", "anatomy", "task", "dim"} - {near.missing}
+
+
+def test_one_constraint_gives_no_near_list(catalog: Catalog) -> None:
+    assert search(catalog, anatomy="kidney").near == []
+
+
+def test_labelled_and_access_filters(catalog: Catalog) -> None:
+    labelled = search(catalog, anatomy="retina", labelled=True)
+    unlabelled = search(catalog, anatomy="retina", labelled=False)
+    assert _ids(labelled).isdisjoint(_ids(unlabelled))
+    assert all(m.labelled for m in labelled.strict)
+    opened = search(catalog, access="open")
+    assert opened.strict and all(m.access == "open" for m in opened.strict)
+
+
+def test_sources_are_kept_as_upstream_wrote_them(catalog: Catalog) -> None:
+    merged = [s for s in catalog.summaries.values() if len(s.sources) > 1]
+    assert len(merged) >= 50
+    record = merged[0].sources[0]
+    assert record.catalog == "imaging-x" and record.name and record.section
+
+
+def test_unknown_term_suggests_close_spellings(catalog: Catalog) -> None:
+    with pytest.raises(UnknownTermError) as error:
+        search(catalog, anatomy="kidnye")
+    assert "kidney" in str(error.value)
+
+
+def test_curie_input_is_accepted(catalog: Catalog) -> None:
+    assert _ids(search(catalog, anatomy=LIVER)) == _ids(search(catalog, anatomy="liver"))
