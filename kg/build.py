@@ -130,6 +130,8 @@ def graph_contents(
             for field in FACET_PROPERTIES:
                 used.update(getattr(dataset, field))
             used.update(i.term for i in dataset.issues if i.term)
+        triples += result.triples
+        used.update(result.terms)
         graphs[result.graph] = triples
     described, closure = _ontology_triples(used, terms)
     graphs[str(GRAPH["ontology"])] = described
@@ -183,11 +185,12 @@ def build(
     started = time.perf_counter()
     progress("reading term sets")
     terms = load_terms()
-    results = []
+    results: list[LoadResult] = []
     for name, loader in LOADERS.items():
         path = (sources or {}).get(name) or loader.default_path
         progress(f"loading {name}")
-        results.append(loader.load(path, terms=terms))
+        known = {d.id for r in results for d in r.datasets}
+        results.append(loader.load(path, terms=terms, known=known))
     progress("materializing the ontology closure")
     graphs = graph_contents(results, terms)
     snapshot = _snapshot_id(graphs)

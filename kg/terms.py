@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import json
 import re
@@ -116,6 +117,7 @@ class TermIndex:
     _by_key: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict, repr=False)
     _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _sorted_keys: list[str] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         for term in self.terms.values():
@@ -244,6 +246,30 @@ class TermIndex:
             for name in (term.label, *term.synonyms)
         ]
         return suggest(text, names)
+
+    def complete(self, prefix: str, facet: str | None = None, *, limit: int = 10) -> list[tuple[Term, str]]:
+        """Return terms whose label or a synonym starts with ``prefix``, shortest names first.
+
+        Each hit comes with the name that matched. Used for autocompletion (``/terms?q=kidn``).
+        """
+        key = normalize(prefix)
+        if not key:
+            return []
+        if not self._sorted_keys:
+            self._sorted_keys = sorted(self._by_key)
+        prefixes = FACETS.get(facet) if facet else None
+        hits: dict[str, tuple[tuple, Term, str]] = {}
+        start = bisect.bisect_left(self._sorted_keys, key)
+        for candidate in self._sorted_keys[start:]:
+            if not candidate.startswith(key):
+                break
+            for rank, curie, _ in self._by_key[candidate]:
+                if prefixes is not None and curie.split(":", 1)[0] not in prefixes:
+                    continue
+                order = (len(candidate), rank, _source_rank(curie), curie)
+                if curie not in hits or order < hits[curie][0]:
+                    hits[curie] = (order, self.terms[curie], candidate)
+        return [(entry, name) for _, entry, name in sorted(hits.values(), key=lambda h: h[0])[:limit]]
 
     def iter_facet(self, facet: str) -> Iterator[Term]:
         """Iterate over the terms of one facet."""

@@ -55,6 +55,7 @@ class MF(DefinedNamespace):
     includesDataset: URIRef
     issueKind: URIRef
     labelValue: URIRef
+    labelVariant: URIRef
     labelled: URIRef
     localName: URIRef
     mappedTerm: URIRef

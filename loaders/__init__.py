@@ -32,7 +32,7 @@ class Loader:
 
     @property
     def load(self) -> Callable[..., Any]:
-        """The loader's ``load(path, *, terms)`` function."""
+        """The loader's ``load(path, *, terms, known)`` function."""
         return self._module().load
 
 
@@ -40,4 +40,5 @@ class Loader:
 LOADERS: dict[str, Loader] = {
     "imaging-x": Loader("imaging-x", "imaging_x"),
     "literature": Loader("literature", "literature"),
+    "labels": Loader("labels", "labels"),
 }

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -28,7 +28,7 @@ from medfuse.loaders.mappings import CATALOG_FACETS, NO_TERM, facet_table
 from medfuse.loaders.model import DatasetFacts, FacetReport, LoadResult, QualityIssue, SourceRecord, slugify
 from medfuse.loaders.tokens import normalize, split_values
 
-__all__ = ["CATALOG", "DEFAULT_PATH", "ImagingXRecord", "read_records", "parse_samples", "load"]
+__all__ = ["CATALOG", "DEFAULT_PATH", "ImagingXRecord", "read_records", "parse_samples", "clean_url", "load"]
 
 #: Name of this catalog in source records and graph names.
 CATALOG = "imaging-x"
@@ -131,6 +131,26 @@ def _infer_access(url: str) -> tuple[str, str] | None:
     return None
 
 
+_MARKDOWN_ESCAPE = re.compile(r"\\(?=[#%_*()\[\]!])")
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|\\^`]')
+
+
+def clean_url(raw: str) -> str | None:
+    """Return a landing page as a valid IRI: markdown escapes undone, spaces encoded; else ``None``.
+
+    >>> clean_url("https://www.synapse.org/\\#!Synapse:syn1")
+    'https://www.synapse.org/#!Synapse:syn1'
+    >>> clean_url("http://example.org/Data Sets.htm")
+    'http://example.org/Data%20Sets.htm'
+    >>> clean_url("see website") is None
+    True
+    """
+    url = _MARKDOWN_ESCAPE.sub("", raw.strip()).replace(" ", "%20")
+    if not url.startswith(("http://", "https://")) or _IRI_FORBIDDEN.search(url):
+        return None
+    return url
+
+
 def _year(raw: str | int | None) -> int | None:
     if isinstance(raw, int):
         return raw
@@ -208,11 +228,13 @@ def _facts_of(index: int, record: ImagingXRecord, mapper: _Mapper, terms: TermIn
     access = [curie for _, curie in mapper.map("access", record.access)]
     facts.access = access[0] if access else "mfacc:unknown"
     if facts.access == "mfacc:unknown" and record.url:
-        inferred = _infer_access(record.url)
+        inferred = _infer_access(clean_url(record.url) or "")
         if inferred:
             facts.access, facts.access_inferred, facts.access_rule = f"mfacc:{inferred[0]}", True, inferred[1]
-    if record.url.startswith(("http://", "https://")) and " " not in record.url:
-        facts.url = record.url
+    facts.url = clean_url(record.url) if record.url else None
+    if record.url and facts.url is None:
+        facts.issues.append(QualityIssue(kind="invalid-url", field="url", value=record.url,
+                                         message=f"the landing page {record.url!r} is not a valid http(s) IRI"))
     return facts
 
 
@@ -257,11 +279,12 @@ def _merge(group: Sequence[DatasetFacts]) -> DatasetFacts:
     return merged
 
 
-def load(path: Path | object = DEFAULT_PATH, *, terms: TermIndex) -> LoadResult:
+def load(path: Path | object = DEFAULT_PATH, *, terms: TermIndex, known: Iterable[str] = ()) -> LoadResult:
     """Load an Imaging-X catalog into dataset facts and a normalization report.
 
     :param path: the ``datasets.json`` to read (the shipped copy by default).
     :param terms: the term index used for quality checks.
+    :param known: dataset ids defined by earlier sources (unused: this catalog comes first).
     :raises CatalogError: for an unreadable or malformed file.
     """
     records = read_records(path)

@@ -8,6 +8,7 @@ kept. Term fields hold CURIEs or names the term index resolves (``DCM:CT``, ``se
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
 
@@ -35,7 +36,7 @@ _TERM_FIELDS = {
 _ACCESS = {"open", "registration", "application", "unknown"}
 
 
-def load(path: Path | object = DEFAULT_PATH, *, terms: TermIndex) -> LoadResult:
+def load(path: Path | object = DEFAULT_PATH, *, terms: TermIndex, known: Iterable[str] = ()) -> LoadResult:
     """Load the curated literature datasets.
 
     :raises CatalogError: naming the entry and field of a value that does not resolve.

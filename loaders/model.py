@@ -100,10 +100,18 @@ class FacetReport(BaseModel):
 
 
 class LoadResult(BaseModel):
-    """What a loader returns: the graph to write, its datasets and its report."""
+    """What a loader returns: the graph to write, its datasets and its report.
+
+    ``triples`` holds extra triples of the source beyond its datasets (e.g. label nodes) and
+    ``terms`` the CURIEs they use, so that the build adds those terms and their closure.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     source: str
     graph: str
     datasets: list[DatasetFacts]
     report: dict[str, FacetReport] = Field(default_factory=dict)
     records: int = 0
+    triples: list = Field(default_factory=list)
+    terms: list[str] = Field(default_factory=list)

@@ -352,6 +352,223 @@ def stats(store: str, top: int, fmt: str) -> None:
         _console.print("quality issues: " + ", ".join(f"{k} {v}" for k, v in report["issues"].items()))
 
 
+# ---------------------------------------------------------------------------------- labels
+
+
+class _DatasetOrCommand(click.Group):
+    """``medfuse labels DATASET`` lists a dataset's labels; other words are subcommands."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):  # noqa: ANN201
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            return "show", self.commands["show"], args
+        return super().resolve_command(ctx, args)
+
+
+@cli.group(cls=_DatasetOrCommand)
+def labels() -> None:
+    """Label lists of datasets and their ontology mappings.
+
+    \b
+    Example:
+      medfuse labels amos22                       # a dataset's labels with their terms
+      medfuse labels find --anatomy kidney        # every label of kidney or a part of it
+      medfuse labels normalize "Lt. Kidney" --modality CT
+      medfuse labels stats
+      medfuse labels sssom --out labels.sssom.tsv
+    """
+
+
+@labels.command("show")
+@store_option
+@click.argument("dataset")
+@format_option("table", "json")
+@friendly
+def labels_show(store: str, dataset: str, fmt: str) -> None:
+    """List a dataset's label values, local names and mapped terms."""
+    from medfuse.kg.labels import dataset_labels
+
+    rows = dataset_labels(_catalog(store), dataset)
+    if fmt == "json":
+        _print_json([r.model_dump(mode="json") for r in rows])
+        return
+    table = Table("variant", "value", "local name", "term", "predicate", "conf.", "site / reason", title=dataset, title_justify="left")
+    for r in rows:
+        table.add_row(r.variant or "", str(r.value), r.name, f"{r.term.label} ({r.term.id})" if r.term else "-",
+                      r.predicate or "", f"{r.confidence:.2f}" if r.confidence is not None else "",
+                      (f"site: {r.site.label}" if r.site else "") or (r.reason or ""))
+    _console.print(table)
+    if not rows:
+        _err.print(f"{dataset} has no label list in the graph")
+
+
+@labels.command("find")
+@store_option
+@click.option("--anatomy", required=True, help='Anatomy term, e.g. "kidney" or "UBERON:0002113".')
+@format_option("table", "json")
+@friendly
+def labels_find(store: str, anatomy: str, fmt: str) -> None:
+    """List every dataset label that annotates a structure or a part of it, with the relation.
+
+    \b
+    Example:
+      medfuse labels find --anatomy kidney
+    """
+    from medfuse.kg.labels import related_labels
+
+    asked, rows = related_labels(_catalog(store), anatomy)
+    if fmt == "json":
+        _print_json({"anatomy": asked.model_dump(), "labels": [r.model_dump(mode="json") for r in rows]})
+        return
+    _err.print(f"anatomy: {anatomy!r} → {asked.label} ({asked.id})", highlight=False)
+    table = Table("dataset", "value", "local name", "term", "relation", title=f"{len(rows)} labels", title_justify="left")
+    for r in rows:
+        table.add_row(r.dataset, str(r.value), r.name, f"{r.term.label} ({r.term.id})", r.relation)
+    _console.print(table)
+
+
+@labels.command("normalize")
+@click.argument("names", nargs=-1)
+@click.option("--modality", help="Modality of the label map (CT, MR, ...), used to break ties.")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read names from a text file (one per line) or JSON Lines with `raw` and optional `modality`.")
+@format_option("table", "json")
+@friendly
+def labels_normalize(names: tuple[str, ...], modality: str | None, path: Path | None, fmt: str) -> None:
+    """Map raw label names to ontology terms, or abstain.
+
+    \b
+    Example:
+      medfuse labels normalize "Lt. Kidney" --modality CT
+      medfuse labels normalize kidney_left GTVp background --format json
+      medfuse labels normalize --file names.txt
+    """
+    from medfuse.kg.normalize import load_normalizer
+
+    items = [(name, modality) for name in names]
+    if path is not None:
+        items += _read_names(path, modality)
+    if not items:
+        raise click.UsageError("give one or more NAMES or --file")
+    normalizer = load_normalizer()
+    results = [normalizer.normalize(raw, modality=mod) for raw, mod in items]
+    if fmt == "json" or path is not None:
+        for r in results:
+            data = {"raw": r.raw, "term": r.term, "label": r.label, "predicate": r.predicate, "confidence": r.confidence}
+            if r.site:
+                data["site"] = r.site
+            click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    table = Table("raw", "term", "label", "predicate", "confidence", "rule / reason")
+    for r in results:
+        table.add_row(r.raw, r.term or "-", r.label or "", r.predicate or "", f"{r.confidence:.2f}",
+                      r.via + (f": {r.reason}" if r.reason else "") + (f" (site {r.site})" if r.site else ""))
+    _console.print(table)
+
+
+def _read_names(path: Path, modality: str | None) -> list[tuple[str, str | None]]:
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        if line.lstrip().startswith("{"):
+            try:
+                record = json.loads(line)
+                out.append((str(record["raw"]), record.get("modality", modality)))
+            except (json.JSONDecodeError, KeyError, TypeError) as error:
+                raise click.BadParameter(f"{path}, line {number}: expected a JSON object with `raw` ({error})",
+                                         param_hint="--file") from error
+        else:
+            out.append((line.strip(), modality))
+    return out
+
+
+@labels.command("stats")
+@store_option
+@format_option("table", "json")
+@friendly
+def labels_stats(store: str, fmt: str) -> None:
+    """Count datasets with label lists, labels, mapped and unmappable labels."""
+    from medfuse.kg.labels import label_stats
+
+    counts = label_stats(_catalog(store))
+    if fmt == "json":
+        _print_json(counts)
+        return
+    _console.print(f"{counts['datasets']} datasets with label lists, {counts['labels']} labels: "
+                   f"{counts['mapped']} mapped to a term, {counts['unmappable']} marked unmappable with a reason")
+
+
+@labels.command("sssom")
+@store_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+@friendly
+def labels_sssom(store: str, out: Path | None) -> None:
+    """Export every label mapping as SSSOM TSV."""
+    from medfuse.kg.build import medfuse_version
+    from medfuse.kg.labels import export_sssom
+
+    text = export_sssom(_catalog(store), version=medfuse_version())
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        _write_atomically(out, text)
+        _err.print(f"wrote {out}")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.partial")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+# ---------------------------------------------------------------------------------- serve
+
+
+@cli.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Time limit of one SPARQL query, in seconds (the query is stopped, not just abandoned).")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Worker processes answering SPARQL on the embedded store.")
+@click.option("--max-result-mb", type=click.FloatRange(min=0.001), default=16.0, show_default=True,
+              help="Largest SPARQL answer, in MiB.")
+@click.option("--update-token", envvar="MEDFUSE_UPDATE_TOKEN", default=None,
+              help="Enable SPARQL Update and Graph Store writes for clients presenting this bearer token.")
+@click.option("--cors-origin", "cors", multiple=True, default=("*",), show_default=True, help="Origins allowed by CORS.")
+@friendly
+def serve(store: str, host: str, port: int, timeout: float, workers: int, max_result_mb: float,
+          update_token: str | None, cors: tuple[str, ...]) -> None:
+    """Serve the SPARQL endpoint (/sparql) and the REST API (/api/v1, docs at /docs).
+
+    On an embedded store that was never built, the graph is built first from the shipped data.
+
+    \b
+    Example:
+      medfuse serve --port 8000
+      curl 'http://127.0.0.1:8000/api/v1/datasets?anatomy=abdomen&modality=CT&per_page=5'
+      curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 3' http://127.0.0.1:8000/sparql
+    """
+    import uvicorn
+
+    from medfuse.kg.store import is_remote
+    from medfuse.service.app import create_app
+    from medfuse.service.settings import Settings
+
+    if not is_remote(store) and not (Path(store).expanduser() / "current").exists():
+        from medfuse.kg.build import build as run_build
+
+        _err.print(f"no graph at {store} yet: building it first")
+        with _err.status("building") as status:
+            report = run_build(store, progress=lambda step: status.update(step))
+        _err.print(f"built snapshot {report.snapshot}: {report.datasets:,} datasets in {report.seconds:.1f} s")
+    settings = Settings(query_timeout=timeout, query_workers=workers, max_result_bytes=int(max_result_mb * 2**20),
+                        update_token=update_token, cors_origins=cors)
+    app = create_app(location=store if is_remote(store) else str(Path(store).expanduser()), settings=settings)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
 def main() -> None:
     """Entry point of the ``medfuse`` console script."""
     cli(prog_name="medfuse")

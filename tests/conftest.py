@@ -33,3 +33,60 @@ def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def catalog(built_store: Path, terms: TermIndex) -> Catalog:
     """A catalog over the session's built graph (opened read-only)."""
     return Catalog(open_store(built_store), terms)
+
+
+class LiveServer:
+    """A real uvicorn server on a free loopback port, running in a thread of the test process."""
+
+    def __init__(self, app) -> None:  # noqa: ANN001
+        import socket
+        import threading
+
+        import uvicorn
+
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._socket]}, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+        self._socket.close()
+
+
+@pytest.fixture(scope="session")
+def server(built_store: Path):  # noqa: ANN201
+    """The read-only service over the session's graph: 3 s query limit, 2 workers, 1 MiB answers."""
+    from medfuse.service.app import create_app
+    from medfuse.service.settings import Settings
+
+    settings = Settings(query_timeout=3.0, query_workers=2, max_result_bytes=2**20, max_request_bytes=64 * 1024)
+    with LiveServer(create_app(location=str(built_store), settings=settings)) as live:
+        yield live
+
+
+@pytest.fixture()
+def writable_server(tmp_path: Path):  # noqa: ANN201
+    """A service with updates enabled (token ``secret``) over a small graph of its own."""
+    from medfuse.service.app import create_app
+    from medfuse.service.settings import Settings
+
+    location = tmp_path / "store"
+    build(location, sources={"imaging-x": DATA / "imaging-x-small.json"})
+    settings = Settings(query_timeout=5.0, query_workers=1, update_token="secret")
+    with LiveServer(create_app(location=str(location), settings=settings)) as live:
+        yield live

@@ -23,7 +23,7 @@ def datasets(terms: TermIndex) -> dict[str, DatasetFacts]:
 def test_multi_valued_fields_split_into_terms(datasets: dict[str, DatasetFacts]) -> None:
     multi = datasets["multimodal-demo"]
     assert set(multi.modalities) == {"DCM:CT", "DCM:MR", "DCM:PT"}
-    assert set(multi.dims) == {"mfdim:2D", "mfdim:3D"}
+    assert set(multi.dims) == {"mfdim:2d", "mfdim:3d"}
     assert "mftask:registration" in multi.tasks and len(multi.tasks) == 2
     assert datasets["gbm-demo"].tasks == ["mftask:segmentation", "mftask:classification"]
 

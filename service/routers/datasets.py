@@ -1,0 +1,79 @@
+"""``/api/v1/datasets``: search with the facets of ``medfuse search``, and dataset detail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from medfuse.kg.catalog import DatasetDetail
+from medfuse.kg.search import Constraint, Match, NearMatch, search
+from medfuse.service.deps import CatalogDep
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/datasets", tags=["datasets"])
+
+
+class Page(BaseModel):
+    """One page of a list."""
+
+    total: int
+    items: list
+
+
+class StrictPage(Page):
+    """A page of strict matches."""
+
+    items: list[Match]
+
+
+class NearPage(Page):
+    """A page of near matches."""
+
+    items: list[NearMatch]
+
+
+class SearchPage(BaseModel):
+    """A search answer: how each term was resolved, then strict and near matches, paginated."""
+
+    query: dict[str, Constraint]
+    page: int
+    per_page: int
+    strict: StrictPage
+    near: NearPage
+
+
+@router.get("", response_model=SearchPage, summary="Search datasets (ontology-aware)")
+def search_datasets(
+    catalog: CatalogDep,
+    modality: Annotated[str | None, Query(max_length=200, examples=["MRI"])] = None,
+    anatomy: Annotated[str | None, Query(max_length=200, examples=["abdomen"])] = None,
+    disease: Annotated[str | None, Query(max_length=200, examples=["glioma"])] = None,
+    task: Annotated[str | None, Query(max_length=200, examples=["segmentation"])] = None,
+    dim: Annotated[str | None, Query(max_length=200, examples=["3D"])] = None,
+    access: Annotated[str | None, Query(max_length=200, examples=["open"])] = None,
+    labelled: bool | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> SearchPage:
+    """Datasets meeting every constraint (``strict``) and those missing exactly one (``near``).
+
+    Terms are free text or CURIEs, resolved through ontology labels and synonyms; the hierarchy
+    is used (``anatomy=abdomen`` finds liver datasets).
+    """
+    result = search(catalog, modality=modality, anatomy=anatomy, disease=disease, task=task, dim=dim,
+                    access=access, labelled=labelled)
+    window = slice((page - 1) * per_page, page * per_page)
+    return SearchPage(
+        query=result.query, page=page, per_page=per_page,
+        strict=StrictPage(total=len(result.strict), items=result.strict[window]),
+        near=NearPage(total=len(result.near), items=result.near[window]),
+    )
+
+
+@router.get("/{dataset}", response_model=DatasetDetail, summary="One dataset")
+def dataset_detail(catalog: CatalogDep, dataset: str) -> DatasetDetail:
+    """A dataset by id or name: facets as terms, source records, quality issues."""
+    return catalog.detail(dataset)
