@@ -213,9 +213,10 @@ def _facts_of(index: int, record: ImagingXRecord, mapper: _Mapper, terms: TermIn
     for field, target in _TARGET.items():
         for value, curie in mapper.map(field, getattr(record, field)):
             if field == "diseases" and facet_of(curie) != "disease":
+                what = facet_of(curie) or "other"
                 facts.issues.append(QualityIssue(
-                    kind="field-holds-anatomy", field=field, value=value, term=curie,
-                    message=f"the disease field holds {value!r}, which is {terms.label(curie)!r} ({curie}), not a disease",
+                    kind=f"field-holds-{what}", field=field, value=value, term=curie,
+                    message=f"the disease field holds {value!r}, which is the {what} term {terms.label(curie)!r} ({curie}), not a disease",
                 ))
                 continue
             if curie not in getattr(facts, target):
@@ -239,10 +240,14 @@ def _facts_of(index: int, record: ImagingXRecord, mapper: _Mapper, terms: TermIn
 
 
 def _contradictions(facts: DatasetFacts, terms: TermIndex) -> None:
-    """Flag anatomy found in the disease field when it is unrelated to the dataset's anatomy."""
+    """Flag an organ named in the disease field when it is unrelated to the dataset's anatomy.
+
+    Only UBERON terms are judged: cell types (CL) occur in many organs, so a cell named in the
+    disease field contradicts nothing.
+    """
     anatomy = set(facts.anatomy)
     for issue in list(facts.issues):
-        if issue.kind != "field-holds-anatomy" or not anatomy or issue.term is None:
+        if issue.kind != "field-holds-anatomy" or not anatomy or not (issue.term or "").startswith("UBERON:"):
             continue
         related = any(
             issue.term == a or issue.term in terms.ancestors(a) or a in terms.ancestors(issue.term)
