@@ -22,7 +22,16 @@ from rdflib.term import Identifier
 
 from medfuse.kg.errors import QueryError, UnknownQueryError, suggest
 
-__all__ = ["Param", "NamedQuery", "query_names", "load_query", "values_clause", "inject_values", "coerce"]
+__all__ = [
+    "Param",
+    "NamedQuery",
+    "query_names",
+    "load_query",
+    "values_clause",
+    "inject_values",
+    "coerce",
+    "has_dataset_clause",
+]
 
 _PARAM = re.compile(r"^#\s*param\s+\?(\w+)\s*:\s*(\w+)\s*(.*)$")
 
@@ -159,3 +168,22 @@ def inject_values(text: str, bindings: Mapping[str, Identifier]) -> str:
     if match is None:
         raise QueryError("cannot bind parameters: the query has no WHERE clause")
     return text[: match.end()] + " " + values_clause(bindings) + " " + text[match.end():]
+
+
+_STRINGS = re.compile(r"""'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|<[^<>"{}|^`\\\s]*>""", re.S)
+_COMMENTS = re.compile(r"#[^\n]*")
+_FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
+
+
+def has_dataset_clause(text: str) -> bool:
+    """Return whether a query names its own dataset with ``FROM`` / ``FROM NAMED``.
+
+    Such a query must not be run over the union default graph, which would ignore its dataset.
+
+    >>> has_dataset_clause("SELECT * FROM <urn:g> WHERE { ?s ?p ?o }")
+    True
+    >>> has_dataset_clause('SELECT * WHERE { ?s ?p "FROM" } # FROM')
+    False
+    """
+    stripped = _COMMENTS.sub(" ", _STRINGS.sub(" ", text))
+    return bool(_FROM.search(stripped))

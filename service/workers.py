@@ -110,12 +110,13 @@ def execute(store: object, request: Request) -> Answer:
     import pyoxigraph as ox
 
     from medfuse.kg.backends.oxigraph import GRAPH_FORMATS, RESULT_FORMATS
+    from medfuse.kg.queries import has_dataset_clause
 
     options: dict = {}
     if request.default_graphs or request.named_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs] or ox.DefaultGraph()
         options["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
-    else:
+    elif not has_dataset_clause(request.text):
         options["use_default_graph_as_union"] = True
     try:
         answer = store.query(request.text, **options)  # type: ignore[attr-defined]

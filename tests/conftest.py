@@ -13,6 +13,12 @@ from medfuse.kg.terms import TermIndex, load_terms
 
 #: Folder of the tiny fixtures made for the tests.
 DATA = Path(__file__).parent / "data"
+#: Sources of a small graph: 8 catalog records, 1 literature dataset, 1 label map.
+SMALL_SOURCES = {
+    "imaging-x": DATA / "imaging-x-small.json",
+    "literature": DATA / "literature-small.yaml",
+    "labels": DATA / "labels-small",
+}
 
 
 @pytest.fixture(scope="session")
@@ -79,14 +85,14 @@ def server(built_store: Path):  # noqa: ANN201
         yield live
 
 
-@pytest.fixture()
-def writable_server(tmp_path: Path):  # noqa: ANN201
+@pytest.fixture(scope="session")
+def writable_server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     """A service with updates enabled (token ``secret``) over a small graph of its own."""
     from medfuse.service.app import create_app
     from medfuse.service.settings import Settings
 
-    location = tmp_path / "store"
-    build(location, sources={"imaging-x": DATA / "imaging-x-small.json"})
+    location = tmp_path_factory.mktemp("writable") / "store"
+    build(location, sources=SMALL_SOURCES)
     settings = Settings(query_timeout=5.0, query_workers=1, update_token="secret")
     with LiveServer(create_app(location=str(location), settings=settings)) as live:
         yield live

@@ -13,7 +13,7 @@ from medfuse.kg.errors import CatalogError, StoreNotBuiltError
 from medfuse.kg.store import open_store, snapshot_dir
 from medfuse.kg.terms import TermIndex
 
-SMALL = Path(__file__).parent / "data" / "imaging-x-small.json"
+from tests.conftest import SMALL_SOURCES
 
 
 def test_full_build_loads_every_record_and_meets_the_mapping_target(tmp_path: Path) -> None:
@@ -29,12 +29,12 @@ def test_full_build_loads_every_record_and_meets_the_mapping_target(tmp_path: Pa
 
 def test_a_failed_build_leaves_the_previous_graph(tmp_path: Path, terms: TermIndex) -> None:
     location = tmp_path / "store"
-    first = build(location, sources={"imaging-x": SMALL})
+    first = build(location, sources=SMALL_SOURCES)
     before = snapshot_dir(location)
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([{"name": "x", "label": "perhaps"}]))
     with pytest.raises(CatalogError):
-        build(location, sources={"imaging-x": bad})
+        build(location, sources={**SMALL_SOURCES, "imaging-x": bad})
     assert snapshot_dir(location) == before
     catalog = Catalog(open_store(location), terms)
     assert "liverseg-demo" in catalog.summaries

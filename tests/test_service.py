@@ -167,4 +167,4 @@ def test_updates_with_a_token(writable_server) -> None:  # noqa: ANN001
         assert client.post("/update", data=update, headers={"Authorization": "Bearer secret"}).status_code == 204
         answer = client.get("/sparql", params={"query": "ASK { <urn:a> <urn:b> 'c' }"})
         assert json.loads(answer.text)["boolean"] is True
-        assert client.get("/api/v1/health").json()["datasets"] == 7
+        assert client.get("/api/v1/health").json()["datasets"] == 8

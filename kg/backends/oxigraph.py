@@ -23,6 +23,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier
 
 from medfuse.kg.errors import QueryError, StoreError
+from medfuse.kg.queries import has_dataset_clause
 from medfuse.kg.store import Result, Triple
 
 __all__ = ["OxigraphStore", "to_oxigraph", "from_oxigraph", "RESULT_FORMATS", "GRAPH_FORMATS"]
@@ -113,7 +114,8 @@ class OxigraphStore:
         """Run a query; ``timeout`` is not enforced here (see the module docstring)."""
         substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
         try:
-            answer = self._store.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+            answer = self._store.query(text, use_default_graph_as_union=not has_dataset_clause(text),
+                                       substitutions=substitutions)
         except SyntaxError as error:
             raise QueryError(f"malformed SPARQL: {error}") from error
         except OSError as error:
