@@ -202,7 +202,7 @@ def test_subject_labels_are_upstream_spellings(path: Path) -> None:
 def test_row(table: str, row: dict[str, str]) -> None:
     for column in ("subject_id", "predicate_id", "object_id", "mapping_justification"):
         match = CURIE.match(row[column])
-        assert match and match.group(1) in PREFIXES, f"{column} {row[column]!r}: not a medfuse CURIE"
+        assert match and match.group(1) in PREFIXES, f"{column} {row[column]!r}: no medfuse CURIE"
     assert row["predicate_id"] in PREDICATES
     assert row["mapping_justification"] in JUSTIFICATIONS
     assert 0.0 <= float(row["confidence"]) <= 1.0
@@ -223,7 +223,7 @@ def test_coverage(facet: str) -> None:
     values = {key: spelt for key, spelt in catalog_values(facet).items() if key not in NULLS}
     unmapped = sorted(spelt[0] for key, spelt in values.items() if key not in mapped)
     share = 1 - len(unmapped) / len(values)
-    assert share >= COVERAGE_FLOOR, f"{facet}: {share:.1%} of {len(values)} mapped; missing {unmapped}"
+    assert share >= COVERAGE_FLOOR, f"{facet}: {share:.1%} of {len(values)} mapped; not: {unmapped}"
 
 
 # ---------------------------------------------------------------- SKOS schemes
