@@ -138,7 +138,10 @@ class TermIndex:
 
     def get(self, curie: str) -> Term | None:
         """Return the term of a CURIE or IRI, or ``None``."""
-        return self.terms.get(compress(curie))
+        found = self.terms.get(curie)
+        if found is None and "://" in curie:
+            found = self.terms.get(compress(curie))
+        return found
 
     def label(self, curie: str) -> str:
         """Return the label of a term, or the CURIE itself when the term is unknown."""

@@ -8,6 +8,8 @@ so that a mapping row written for one spelling serves every record that uses it.
 ['CT', 'MR', 'PET']
 >>> split_values("Abdomen/ Arm/ Leg/...")
 ['Abdomen', 'Arm', 'Leg']
+>>> split_values("HER2+ Breast Cancer, 2D+Video")
+['HER2+ Breast Cancer', '2D', 'Video']
 >>> normalize("  Head  and Neck ")
 'head and neck'
 """
@@ -18,15 +20,18 @@ import re
 
 __all__ = ["split_values", "normalize"]
 
-#: Separators between values packed into one field.
-_SEPARATORS = re.compile(r"\s*[/,;+|]\s*")
+#: Separators between values packed into one field. "+" separates only when a value follows
+#: at once ("2D+Video"), not in "HER2+ Breast Cancer".
+_SEPARATORS = re.compile(r"\s*[/,;|]\s*|\s*\+(?=\S)\s*")
+#: Whole-field null markers that contain a separator.
+_WHOLE_NULLS = {"n/a"}
 #: Marks of a value cut short by the upstream table ("Waldeyer'...", "…").
 _TRUNCATION = re.compile(r"(\.\.\.|…)$")
 
 
 def split_values(raw: str | None) -> list[str]:
     """Split a raw field into its values, dropping empty pieces and truncation marks."""
-    if raw is None:
+    if raw is None or normalize(str(raw)) in _WHOLE_NULLS:
         return []
     out = []
     for piece in _SEPARATORS.split(str(raw)):

@@ -23,7 +23,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier
 
 from medfuse.kg.errors import QueryError, StoreError
-from medfuse.kg.queries import has_dataset_clause
+from medfuse.kg.queries import has_dataset_clause, inject_values
 from medfuse.kg.store import Result, Triple
 
 __all__ = ["OxigraphStore", "to_oxigraph", "from_oxigraph", "RESULT_FORMATS", "GRAPH_FORMATS"]
@@ -111,11 +111,14 @@ class OxigraphStore:
         format: str | None = None,
         timeout: float | None = None,
     ) -> Result | bytes:
-        """Run a query; ``timeout`` is not enforced here (see the module docstring)."""
-        substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
+        """Run a query; ``timeout`` is not enforced here (see the module docstring).
+
+        Bindings are written as a ``VALUES`` block at the top of the WHERE clause, exactly as for
+        remote engines: pyoxigraph's own ``substitutions`` only accept projected variables.
+        """
+        text = inject_values(text, bindings or {})
         try:
-            answer = self._store.query(text, use_default_graph_as_union=not has_dataset_clause(text),
-                                       substitutions=substitutions)
+            answer = self._store.query(text, use_default_graph_as_union=not has_dataset_clause(text))
         except SyntaxError as error:
             raise QueryError(f"malformed SPARQL: {error}") from error
         except OSError as error:

@@ -73,7 +73,7 @@ from rdflib.term import Identifier, Node
 
 from medfuse.kg.backends.oxigraph import GRAPH_FORMATS, RESULT_FORMATS, from_oxigraph
 from medfuse.kg.errors import QueryError, QueryTimeoutError, StoreError
-from medfuse.kg.queries import inject_values
+from medfuse.kg.queries import has_dataset_clause, inject_values
 from medfuse.kg.store import Result, Triple
 
 __all__ = [
@@ -85,7 +85,6 @@ __all__ = [
     "detect_engine",
     "endpoints_for",
     "query_form",
-    "declares_dataset",
     "nt_term",
     "nt_triples",
     "term_from_json",
@@ -234,24 +233,6 @@ def query_form(text: str) -> str:
         raise QueryError(f"{keyword.upper()} is an update, not a query; use update()")
     shown = text[position:position + 30].strip() or "nothing"
     raise QueryError(f"not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE, found {shown!r}")
-
-
-_STRINGS_AND_COMMENTS = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s"{}|^`\\]*>|\#[^\n]*'
-)
-_FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
-
-
-def declares_dataset(text: str) -> bool:
-    """Return whether a query names its own dataset with ``FROM`` or ``FROM NAMED``.
-
-    >>> declares_dataset('SELECT * FROM <urn:g> WHERE { ?s ?p "FROM" }')
-    True
-    >>> declares_dataset('SELECT * WHERE { ?s ?p "FROM <x>" } # FROM')
-    False
-    """
-    return bool(_FROM.search(_STRINGS_AND_COMMENTS.sub(" ", text)))
 
 
 # --- N-Triples -------------------------------------------------------------------------------
@@ -487,7 +468,7 @@ class SparqlHttpStore:
     def _post_query(self, text: str, accept: str, *, timeout: float | None, scoped: bool = True) -> httpx.Response:
         endpoints = self.endpoints
         data: dict[str, str | list[str]] = {"query": text}
-        if scoped and endpoints.profile.scope_dataset and not declares_dataset(text):
+        if scoped and endpoints.profile.scope_dataset and not has_dataset_clause(text):
             graphs = self._scope() or [_NO_GRAPH]
             data |= {"default-graph-uri": graphs, "named-graph-uri": graphs}
         response = self._send("POST", endpoints.query, what="query", timeout=timeout, data=data,
