@@ -86,6 +86,7 @@ class _Abstain(BaseModel):
     pattern: str
     reason: str
     unless_found: bool = False
+    raw: bool = False
 
 
 class _Narrowing(BaseModel):
@@ -109,6 +110,8 @@ class _Numbered(BaseModel):
 class _Lesion(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     kinds: dict[str, list[str]]
+    qualifiers: list[str]
+    broader: dict[str, list[str]]
     mondo: dict[str, list[str]]
     generic: dict[str, str]
 
@@ -312,7 +315,7 @@ class LabelNormalizer:
         self._aliases = {k.casefold(): v for k, v in rules.modality_aliases.items()}
         lat = rules.laterality
         self._side_words, self._side_short, self._both = lat.words, lat.short, frozenset(lat.both)
-        self._abstain = [(re.compile(a.pattern), a.reason, a.unless_found) for a in rules.abstain]
+        self._abstain = [(re.compile(a.pattern), a.reason, a.unless_found, a.raw) for a in rules.abstain]
         self._narrowing = [(re.compile(n.pattern), n.factor) for n in rules.narrowing]
         self._numbered = [([re.compile(p) for p in n.patterns], n) for n in rules.numbered]
         self._expansions = {k: v.split() for k, v in rules.expansions.items()}
@@ -324,11 +327,13 @@ class LabelNormalizer:
                 self._nouns.setdefault(noun, []).append([adjective])
         self._fillers = frozenset(rules.fillers)
         self._kinds = {self._canon(w): kind for kind, ws in rules.lesion.kinds.items() for w in ws}
+        self._qualifiers = frozenset(self._canon(w) for w in rules.lesion.qualifiers)
         self._by_modality: dict[str, list[_ByModality]] = {}
         for rule in rules.by_modality:
             self._by_modality.setdefault(normalize_key(rule.name), []).append(rule)
         self._build_term_index()
         self._build_curated(synonyms if synonyms is not None else read_sssom(SYNONYMS_FILE))
+        self._build_catalog()
         self._build_lesions()
 
     # ------------------------------------------------------------------ index building
@@ -395,6 +400,19 @@ class LabelNormalizer:
         self._curated_sets = _unambiguous(by_set)
         self._curated_core = _unambiguous(by_core)
 
+    def _build_catalog(self) -> None:
+        """Index the catalog tables' exact anatomy and disease mappings (``TermIndex.curated``).
+
+        They say what imaging catalogs mean by a plain organ word ("skin" is the skin of the body,
+        not any zone of skin); they answer before a synonym, never before a label.
+        """
+        self._catalog: dict[str, str] = {}
+        for facet in ("anatomy", "disease"):
+            for key, curies in self.terms.curated.get(facet, {}).items():
+                allowed = [c for c in dict.fromkeys(curies) if c in self._names]
+                if len(allowed) == 1:
+                    self._catalog.setdefault(" ".join(self._fold(words_of(key, split_case=False))), allowed[0])
+
     def _build_lesions(self) -> None:
         self._lesions: dict[tuple[str, str], str] = {}
         for curie, site in sorted(self._sites.items()):
@@ -404,7 +422,7 @@ class LabelNormalizer:
             for name in (term.label, *term.synonyms):
                 folded = self._fold(words_of(name, split_case=False))
                 kind = self._kinds.get(folded[-1]) if folded else None
-                if kind:
+                if kind and len(folded) > 1:
                     self._lesions.setdefault((site, kind), curie)
 
     # ------------------------------------------------------------------ public
@@ -442,24 +460,32 @@ class LabelNormalizer:
         if not folded:
             return self._abstained(raw, "the name has no letters or digits", 1.0)
         phrase = " ".join(words)
-        for pattern, reason, unless_found in self._abstain:
-            if not unless_found and pattern.search(phrase):
+        for pattern, reason, unless_found, on_raw in self._abstain:
+            if not unless_found and pattern.search(key if on_raw else phrase):
                 return self._abstained(raw, reason, self._conf["abstain_pattern"])
         order = self._order_for(modalities)
         side, core, spelled = self._split_side(folded, inner=self._fold(inner))
         if side == "both":
             spelled = core
+        caps = text.isupper()
         hit = self._lookup(key, spelled, order, short=_shortness(text, self.rules.short_name))
+        if hit is not None and side and side != "both" and hit.via in ("variant", "tokens"):
+            hit = hit._replace(via="laterality", confidence=max(hit.confidence, self._conf["sided"]))
         if hit is None:
-            for pattern, reason, unless_found in self._abstain:
-                if unless_found and pattern.search(phrase):
+            for pattern, reason, unless_found, on_raw in self._abstain:
+                if unless_found and pattern.search(key if on_raw else phrase):
                     return self._abstained(raw, reason, self._conf["abstain_pattern"])
-            hit = self._resolve_core(core, order, depth=0) if core else None
+            hit = self._resolve_core(core, order, depth=0, caps=caps) if core else None
             if hit is not None and side and side != "both":
                 hit = self._sided(hit, side, order)
         if hit is None:
             reason = self._beyond(core) or "no term matches this name"
             return self._abstained(raw, reason, 0.0)
+        if hit.site is None and not hit.curie.startswith(("UBERON:", "CL:")) and hit.curie not in self._sites:
+            site = self._stated_site(core, order) or self._stated_site(
+                self._fold(words_of(self.terms.label(hit.curie), split_case=False)), order)
+            if site:
+                hit = hit._replace(site=site)
         return self._answer(raw, hit)
 
     # ------------------------------------------------------------------ steps
@@ -530,11 +556,16 @@ class LabelNormalizer:
 
     def _lookup(self, key: str, folded: list[str], order: dict[str, int], *, short: int = 0) -> _Hit | None:
         """Find a term by its label or synonym: as written, folded, then as a set of words."""
+        joined = " ".join(folded)
         found = self._pick(self._exact.get(key), order, short=short)
+        if found and not found[0]:
+            return _Hit(found[1], "label", self._conf["label"])
+        catalog = self._catalog.get(joined)
+        if catalog:
+            return _Hit(catalog, "curated", self._conf["catalog"])
         if found:
-            rank, curie = found
-            return _Hit(curie, "synonym" if rank else "label", self._conf["synonym" if rank else "label"])
-        found = self._pick(self._folded.get(" ".join(folded)), order, short=short)
+            return _Hit(found[1], "synonym", self._conf["synonym"])
+        found = self._pick(self._folded.get(joined), order, short=short)
         if found:
             rank, curie = found
             return _Hit(curie, "variant", self._conf["variant_synonym" if rank else "variant_label"])
@@ -543,9 +574,11 @@ class LabelNormalizer:
             return _Hit(found[1], "tokens", self._conf["tokens"])
         return None
 
-    def _resolve_core(self, core: list[str], order: dict[str, int], *, depth: int) -> _Hit | None:
+    def _resolve_core(self, core: list[str], order: dict[str, int], *, depth: int, caps: bool = False) -> _Hit | None:
         """Resolve the words of a name without its side, through the rules in their order."""
-        hit = self._lookup(" ".join(core), core, order, short=int(len("".join(core)) <= self.rules.short_name))
+        letters = len("".join(core))
+        short = 2 if caps and letters <= self.rules.short_name + 1 else int(letters <= self.rules.short_name)
+        hit = self._lookup(" ".join(core), core, order, short=short)
         if hit:
             return hit
         row = self._curated_folded.get(" ".join(core)) or self._curated_sets.get(self._set(core)) \
@@ -561,7 +594,7 @@ class LabelNormalizer:
             if match:
                 inner = self._resolve_core(match["core"].split(), order, depth=depth + 1)
                 if inner:
-                    return inner._replace(via=inner.via, confidence=inner.confidence * factor,
+                    return inner._replace(via="narrowing", confidence=inner.confidence * factor,
                                           predicate=_broaden(inner.predicate))
         hit = self._lesion(core, order, depth=depth)
         if hit:
@@ -636,13 +669,17 @@ class LabelNormalizer:
         if len(heads) != 1 or len(core) < 2:
             return None
         kind = self._kinds[core[heads[0]]]
-        organ = [w for i, w in enumerate(core) if i != heads[0] and w not in self._stop]
+        organ = [w for i, w in enumerate(core) if i != heads[0] and w not in self._stop and w not in self._qualifiers]
         site = self._site(organ, order)
         if site is None:
             return None
         curie = self._lesions.get((site, kind))
         if curie:
             return _Hit(curie, "lesion", self._conf["lesion_term"], EXACT, site)
+        for broader in self.rules.lesion.broader.get(kind, ()):
+            curie = self._lesions.get((site, broader))
+            if curie:
+                return _Hit(curie, "lesion", self._conf["lesion_term"] * 0.9, BROAD, site)
         names = [self.terms.label(site), *self.terms.terms[site].synonyms]
         for template in self.rules.lesion.mondo.get(kind, ()):
             for name in names:
@@ -655,6 +692,7 @@ class LabelNormalizer:
         return None
 
     def _site(self, organ: list[str], order: dict[str, int]) -> str | None:
+        """Return the UBERON term that organ words (or one site adjective) name."""
         if not organ:
             return None
         candidates = [organ]
@@ -662,10 +700,21 @@ class LabelNormalizer:
             candidates += self._adjectives.get(organ[0], [])
         candidates.append([part for w in organ for part in self._expansions.get(w, [w])])
         for words in candidates:
+            row = self._curated_folded.get(" ".join(words))
+            if row is not None and row.object_id.startswith("UBERON:") and row.predicate_id != BROAD:
+                return row.object_id
             hit = self._lookup(" ".join(words), words, order, short=1)
             if hit and hit.curie.startswith("UBERON:"):
                 return hit.curie
         return None
+
+    def _stated_site(self, words: list[str], order: dict[str, int]) -> str | None:
+        """Return the site a lesion name states ("spleen tumour", "pancreatic cancer"), if any."""
+        heads = [i for i, w in enumerate(words) if w in self._kinds]
+        if len(heads) != 1 or len(words) < 2:
+            return None
+        organ = [w for i, w in enumerate(words) if i != heads[0] and w not in self._stop and w not in self._qualifiers]
+        return self._site(organ, order)
 
     def _sided(self, hit: _Hit, side: str, order: dict[str, int]) -> _Hit:
         """Return the sided term of a structure, or the unsided one as a broader match."""
