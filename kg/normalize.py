@@ -154,6 +154,8 @@ class LabelRules(BaseModel):
     adjectives: dict[str, str]
     fillers: list[str]
     heads: list[str]
+    organs: list[str]
+    word_variants: dict[str, list[str]]
     abstain: list[_Abstain]
     narrowing: list[_Narrowing]
     numbered: list[_Numbered]
@@ -326,6 +328,7 @@ class LabelNormalizer:
             if " " not in noun:
                 self._nouns.setdefault(noun, []).append([adjective])
         self._fillers = frozenset(rules.fillers)
+        self._variants = {k: [[v] for v in vs] for k, vs in rules.word_variants.items()}
         self._kinds = {self._canon(w): kind for kind, ws in rules.lesion.kinds.items() for w in ws}
         self._qualifiers = frozenset(self._canon(w) for w in rules.lesion.qualifiers)
         self._by_modality: dict[str, list[_ByModality]] = {}
@@ -394,24 +397,27 @@ class LabelNormalizer:
             side, core, _ = self._split_side(folded)
             if side and core and row.predicate_id == BROAD and row.object_id != NO_TERM \
                     and not self._side_of(self.terms.label(row.object_id)):
-                by_core.setdefault(self._set(core), []).append(row)
+                by_core.setdefault(self._core_key(core), []).append(row)
         # A folded spelling that two rows map to different objects is left to the exact table.
         self._curated_folded = _unambiguous(by_folded)
         self._curated_sets = _unambiguous(by_set)
         self._curated_core = _unambiguous(by_core)
 
+    def _core_key(self, core: Iterable[str]) -> frozenset[str]:
+        return frozenset(w for w in core if w not in self._stop and w not in self._fillers)
+
     def _build_catalog(self) -> None:
         """Index the catalog tables' exact anatomy and disease mappings (``TermIndex.curated``).
 
         They say what imaging catalogs mean by a plain organ word ("skin" is the skin of the body,
-        not any zone of skin); they answer before a synonym, never before a label.
+        not any zone of skin); they answer before a synonym, never before a label. Only anatomy:
+        the lesion terms of label maps are finer than the catalogs' disease values.
         """
         self._catalog: dict[str, str] = {}
-        for facet in ("anatomy", "disease"):
-            for key, curies in self.terms.curated.get(facet, {}).items():
-                allowed = [c for c in dict.fromkeys(curies) if c in self._names]
-                if len(allowed) == 1:
-                    self._catalog.setdefault(" ".join(self._fold(words_of(key, split_case=False))), allowed[0])
+        for key, curies in self.terms.curated.get("anatomy", {}).items():
+            allowed = [c for c in dict.fromkeys(curies) if c in self._names]
+            if len(allowed) == 1:
+                self._catalog.setdefault(" ".join(self._fold(words_of(key, split_case=False))), allowed[0])
 
     def _build_lesions(self) -> None:
         self._lesions: dict[tuple[str, str], str] = {}
@@ -576,16 +582,15 @@ class LabelNormalizer:
 
     def _resolve_core(self, core: list[str], order: dict[str, int], *, depth: int, caps: bool = False) -> _Hit | None:
         """Resolve the words of a name without its side, through the rules in their order."""
-        letters = len("".join(core))
-        short = 2 if caps and letters <= self.rules.short_name + 1 else int(letters <= self.rules.short_name)
-        hit = self._lookup(" ".join(core), core, order, short=short)
-        if hit:
-            return hit
-        row = self._curated_folded.get(" ".join(core)) or self._curated_sets.get(self._set(core)) \
-            or self._curated_core.get(self._set(core))
+        row = self._curated_folded.get(" ".join(core)) or self._curated_sets.get(self._set(core))
         if row is not None and row.object_id != NO_TERM:
             return _Hit(row.object_id, "curated", row.confidence or 0.9, row.predicate_id)
-        hit = self._numbered_hit(core)
+        row = self._curated_core.get(self._core_key(core))
+        if row is not None:  # a sided curated name: the structure itself matches exactly
+            return _Hit(row.object_id, "curated", row.confidence or 0.9, EXACT)
+        letters = len("".join(core))
+        short = 2 if caps and letters <= self.rules.short_name + 1 else int(letters <= self.rules.short_name)
+        hit = self._lookup(" ".join(core), core, order, short=short) or self._numbered_hit(core)
         if hit or depth > 1:
             return hit
         phrase = " ".join(core)
@@ -602,7 +607,7 @@ class LabelNormalizer:
         return self._fallbacks(core, order, depth=depth)
 
     def _fallbacks(self, core: list[str], order: dict[str, int], *, depth: int) -> _Hit | None:
-        """Abbreviations, site adjectives, filler words and missing head nouns, one change at a time."""
+        """Abbreviations, word variants, site adjectives, context and filler words, missing heads."""
         expanded = [part for w in core for part in self._expansions.get(w, [w])]
         if expanded != core:
             hit = self._lookup(" ".join(expanded), expanded, order) or self._numbered_hit(expanded)
@@ -610,13 +615,18 @@ class LabelNormalizer:
                 hit = self._resolve_core(expanded, order, depth=depth + 1)
             if hit:
                 return hit._replace(via="expanded", confidence=min(hit.confidence, self._conf["expanded"]))
-        for table in (self._adjectives, self._nouns):
+        every = [alternatives[0][0] if (alternatives := self._variants.get(w)) else w for w in expanded]
+        variants = [every] if every != expanded else []
+        for table in (self._variants, self._adjectives, self._nouns):
             for i, word in enumerate(expanded):
-                for replacement in table.get(word, ()):
-                    variant = expanded[:i] + replacement + expanded[i + 1:]
-                    hit = self._lookup(" ".join(variant), variant, order)
-                    if hit:
-                        return hit._replace(via="adjective", confidence=min(hit.confidence, self._conf["expanded"]))
+                variants += [expanded[:i] + replacement + expanded[i + 1:] for replacement in table.get(word, ())]
+        for variant in variants:
+            hit = self._lookup(" ".join(variant), variant, order)
+            if hit:
+                return hit._replace(via="variant", confidence=min(hit.confidence, self._conf["expanded"]))
+        hit = self._context(expanded, order)
+        if hit:
+            return hit
         if len(expanded) > 1:
             for i, word in enumerate(expanded):
                 if word in self._fillers:
@@ -624,11 +634,26 @@ class LabelNormalizer:
                     hit = self._lookup(" ".join(variant), variant, order) or self._numbered_hit(variant)
                     if hit:
                         return hit._replace(via="filler", confidence=min(hit.confidence, self._conf["filler"]))
-        for head in self.rules.heads:
+        heads = self.rules.heads if expanded[-1] not in self.rules.heads else []
+        for head in (*heads, *self.rules.organs):
             if head not in expanded:
                 found = self._pick(self._sets.get(self._set(expanded + [head])), order, short=0)
-                if found:
+                if found and found[1].startswith("UBERON:"):
                     return _Hit(found[1], "head", self._conf["head"])
+        return None
+
+    def _context(self, words: list[str], order: dict[str, int]) -> _Hit | None:
+        """Drop a leading or trailing organ word that the rest lies in ("larynx glottis" -> glottis)."""
+        for size in (1, 2):
+            if len(words) <= size:
+                break
+            for context, rest in ((words[:size], words[size:]), (words[-size:], words[:-size])):
+                outer = self._lookup(" ".join(context), context, order, short=1)
+                if outer is None or not outer.curie.startswith("UBERON:"):
+                    continue
+                inner = self._lookup(" ".join(rest), rest, order)
+                if inner and outer.curie in self.terms.ancestors(inner.curie):
+                    return inner._replace(via="context", confidence=min(inner.confidence, self._conf["expanded"]))
         return None
 
     def _numbered_hit(self, core: list[str]) -> _Hit | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 from medfuse.kg.namespaces import expand
 
@@ -36,7 +37,8 @@ Granularity = Literal["finest", "coarsest", "explicit"]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # camelCase keys in JSON (the JSON-LD context names them), snake_case in Python.
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
 
 
 class PlanDataset(_Frozen):
@@ -75,7 +77,7 @@ class LabelMapping(_Frozen):
     variant: str | None = None
     source_value: int
     source_name: str
-    target_value: int | None
+    target_value: int | None = None
     target_term: str | None = None
     predicate: str | None = None
     relation: Literal["background", "exact", "coarsened", "kept-split", "dropped"]

@@ -22,6 +22,7 @@ class MF(DefinedNamespace):
     AccessLevel: URIRef
     AnatomicalStructure: URIRef
     AnnotationType: URIRef
+    Conflict: URIRef
     Dataset: URIRef
     Dimensionality: URIRef
     Disease: URIRef
@@ -29,40 +30,64 @@ class MF(DefinedNamespace):
     LabelMapping: URIRef
     Lesion: URIRef
     License: URIRef
+    LicenseVerdict: URIRef
     MergePlan: URIRef
     Modality: URIRef
+    Overlap: URIRef
+    PartialLabel: URIRef
     QualityIssue: URIRef
     SourceRecord: URIRef
     Task: URIRef
     Term: URIRef
+    Totals: URIRef
     UnifiedLabel: URIRef
     # properties
+    aboutDataset: URIRef
+    aboutTerm: URIRef
     access: URIRef
     accessInferred: URIRef
     accessRule: URIRef
     anatomy: URIRef
     annotationType: URIRef
+    attribution: URIRef
+    blocker: URIRef
     broaderOrSelf: URIRef
     builtFrom: URIRef
     catalog: URIRef
     confidence: URIRef
+    conflict: URIRef
+    conflictKind: URIRef
+    datasetCount: URIRef
+    datasetLicenses: URIRef
     depth: URIRef
     dimensionality: URIRef
     disease: URIRef
+    distinctSources: URIRef
     field: URIRef
+    forDataset: URIRef
+    granularity: URIRef
     graphSnapshot: URIRef
     hasLabel: URIRef
     includesDataset: URIRef
     issueKind: URIRef
+    labelCount: URIRef
+    labelMapping: URIRef
     labelValue: URIRef
     labelVariant: URIRef
     labelled: URIRef
+    labelledShare: URIRef
+    licenseStatus: URIRef
+    licenseVerdict: URIRef
     localName: URIRef
     mappedTerm: URIRef
     mappingJustification: URIRef
     mappingPredicate: URIRef
+    mappingRelation: URIRef
     modality: URIRef
+    obligation: URIRef
+    overlap: URIRef
     paper: URIRef
+    partialLabel: URIRef
     qualityIssue: URIRef
     rawAccess: URIRef
     rawDim: URIRef
@@ -75,13 +100,21 @@ class MF(DefinedNamespace):
     rawTask: URIRef
     rawValue: URIRef
     rawYear: URIRef
+    reason: URIRef
     recordIndex: URIRef
     relatedTerm: URIRef
+    rules: URIRef
     sampleCount: URIRef
+    samplesDeduplicated: URIRef
     site: URIRef
     sourceRecord: URIRef
+    sourceValue: URIRef
+    targetValue: URIRef
     task: URIRef
+    totals: URIRef
+    unannotatedValue: URIRef
     unifiedLabel: URIRef
+    unknownLicense: URIRef
     unmappableReason: URIRef
     year: URIRef
 
