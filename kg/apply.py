@@ -478,6 +478,8 @@ def _check_case(case: _Case, table: Mapping[int, int | None], atol: float) -> tu
     if mask is not None and len(mask.shape) != 3:
         problems.append(f"{case.label}: mask has shape {mask.shape}, expected a 3D label map")
         mask = None
+    shapes: dict[tuple[int, ...], list[str]] = {}
+    affines: list[tuple[str, float]] = []
     for path, image in zip(case.images, images):
         if image is None:
             continue
@@ -491,11 +493,14 @@ def _check_case(case: _Case, table: Mapping[int, int | None], atol: float) -> tu
         if mask is None:
             continue
         if image.shape[:3] != mask.shape:
-            problems.append(f"{path}: image shape {image.shape[:3]} differs from mask {case.label.name} shape {mask.shape}")
+            shapes.setdefault(image.shape[:3], []).append(path.name)
         elif not np.allclose(image.affine, mask.affine, rtol=0, atol=atol):
-            worst = float(np.abs(image.affine - mask.affine).max())
-            problems.append(f"{path}: image affine differs from mask {case.label.name} affine by up to {worst:.4g} "
-                            f"(tolerance {atol:g})")
+            affines.append((path.name, float(np.abs(image.affine - mask.affine).max())))
+    for shape, names in shapes.items():
+        problems.append(f"{case.label}: mask shape {mask.shape} differs from image shape {shape} of {', '.join(names)}")
+    if affines:
+        problems.append(f"{case.label}: mask affine differs from the affine of {', '.join(n for n, _ in affines)} by up to "
+                        f"{max(d for _, d in affines):.4g} (tolerance {atol:g})")
     if mask is None:
         return None, problems
     data = _mask_data(mask, case.label, problems)

@@ -30,6 +30,8 @@ WEIGHTS = {"modality": 0.25, "anatomy": 0.25, "task": 0.15, "dim": 0.1, "labels"
            "annotation": 0.05, "license": 0.05, "access": 0.05}
 #: An ancestor with more descendants than this says nothing about closeness ("anatomical entity").
 _UNINFORMATIVE = 2000
+#: Score of an axis whose facts are not recorded for one of the two datasets.
+_UNKNOWN = 0.5
 _ACCESS_SCORE = {"open": 1.0, "registration": 0.8, "application": 0.5, "restricted": 0.4, "unknown": 0.5}
 
 
@@ -265,8 +267,8 @@ class Compat:
             "license": self._license(a, b),
             "access": self._access(a, b),
         }
-        known = {k: v.score for k, v in axes.items() if v.score is not None}
-        score = round(sum(WEIGHTS[k] * s for k, s in known.items()) / sum(WEIGHTS[k] for k in known), 3) if known else 0.0
+        # An axis nobody recorded counts half: known agreement must outrank missing facts.
+        score = round(sum(WEIGHTS[k] * (_UNKNOWN if v.score is None else v.score) for k, v in axes.items()), 3)
         hard = [k for k in ("modality", "anatomy", "task", "dim") if axes[k].score == 0.0]
         if axes["license"].relation == "blocked":
             hard.append("license")

@@ -93,6 +93,7 @@ class _Narrowing(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     pattern: str
     factor: float
+    late: bool = False
 
 
 class _Numbered(BaseModel):
@@ -131,6 +132,7 @@ class _Laterality(BaseModel):
     words: dict[str, str]
     short: dict[str, str]
     both: list[str]
+    heads: list[str]
     unsided_factor: float
 
 
@@ -318,7 +320,8 @@ class LabelNormalizer:
         lat = rules.laterality
         self._side_words, self._side_short, self._both = lat.words, lat.short, frozenset(lat.both)
         self._abstain = [(re.compile(a.pattern), a.reason, a.unless_found, a.raw) for a in rules.abstain]
-        self._narrowing = [(re.compile(n.pattern), n.factor) for n in rules.narrowing]
+        self._narrowing = [(re.compile(n.pattern), n.factor) for n in rules.narrowing if not n.late]
+        self._late = [(re.compile(n.pattern), n.factor) for n in rules.narrowing if n.late]
         self._numbered = [([re.compile(p) for p in n.patterns], n) for n in rules.numbered]
         self._expansions = {k: v.split() for k, v in rules.expansions.items()}
         #: word -> alternative word lists (site adjective -> organ noun, and back).
@@ -593,18 +596,22 @@ class LabelNormalizer:
         hit = self._lookup(" ".join(core), core, order, short=short) or self._numbered_hit(core)
         if hit or depth > 1:
             return hit
+        hit = self._narrowed(core, self._narrowing, order, depth=depth) or self._lesion(core, order, depth=depth) \
+            or self._fallbacks(core, order, depth=depth)
+        return hit or self._narrowed(core, self._late, order, depth=depth)
+
+    def _narrowed(self, core: list[str], rules: list[tuple[re.Pattern[str], float]], order: dict[str, int], *,
+                  depth: int) -> _Hit | None:
+        """Strip a narrowing qualifier and answer the broader term of what is left."""
         phrase = " ".join(core)
-        for pattern, factor in self._narrowing:
+        for pattern, factor in rules:
             match = pattern.match(phrase)
             if match:
                 inner = self._resolve_core(match["core"].split(), order, depth=depth + 1)
                 if inner:
                     return inner._replace(via="narrowing", confidence=inner.confidence * factor,
                                           predicate=_broaden(inner.predicate))
-        hit = self._lesion(core, order, depth=depth)
-        if hit:
-            return hit
-        return self._fallbacks(core, order, depth=depth)
+        return None
 
     def _fallbacks(self, core: list[str], order: dict[str, int], *, depth: int) -> _Hit | None:
         """Abbreviations, word variants, site adjectives, context and filler words, missing heads."""
@@ -743,10 +750,12 @@ class LabelNormalizer:
 
     def _sided(self, hit: _Hit, side: str, order: dict[str, int]) -> _Hit:
         """Return the sided term of a structure, or the unsided one as a broader match."""
-        for names in self._names.get(hit.curie, ()):
-            found = self._pick(self._sets.get(names | {side}), order, short=0)
-            if found and found[1] != hit.curie:
-                return _Hit(found[1], "laterality", min(hit.confidence, self._conf["sided"]), hit.predicate, hit.site)
+        for extra in ((), *([head] for head in self.rules.laterality.heads)):
+            for names in self._names.get(hit.curie, ()):
+                found = self._pick(self._sets.get(names.union((side, *extra))), order, short=0)
+                if found and found[1] != hit.curie:
+                    return _Hit(found[1], "laterality", min(hit.confidence, self._conf["sided"]), hit.predicate,
+                                hit.site)
         if self._side_of(self.terms.label(hit.curie)) == side:
             return hit
         factor = self.rules.laterality.unsided_factor

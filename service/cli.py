@@ -521,6 +521,191 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+# ---------------------------------------------------------------------------------- fusion
+
+
+def _axes_table(result: Any) -> Table:
+    table = Table("axis", "score", "relation", "detail", title=f"{result.dataset} + {result.other}: {result.verdict} "
+                  f"(score {result.score:.2f})", title_justify="left")
+    for name, axis in result.axes.items():
+        table.add_row(name, "-" if axis.score is None else f"{axis.score:.2f}", axis.relation, axis.detail)
+    return table
+
+
+@cli.command()
+@store_option
+@click.argument("dataset")
+@click.option("--with", "other", metavar="OTHER", help="Judge this one pair instead of ranking every candidate.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many candidates to list.")
+@click.option("--no-3d-as-2d", is_flag=True, help="Do not count 3D volumes as usable 2D slices.")
+@format_option("table", "json")
+@friendly
+def compat(store: str, dataset: str, other: str | None, top: int, no_3d_as_2d: bool, fmt: str) -> None:
+    """Which datasets can be fused with DATASET, explained axis by axis.
+
+    \b
+    Example:
+      medfuse compat kits23 --top 5
+      medfuse compat amos22 --with word --format json
+    """
+    from medfuse.kg.compat import Compat
+
+    engine = Compat(_catalog(store), allow_3d_as_2d=not no_3d_as_2d)
+    if other:
+        result = engine.pair(dataset, other)
+        if fmt == "json":
+            _print_json(result.model_dump(mode="json"))
+            return
+        _console.print(_axes_table(result))
+        for warning in result.warnings:
+            _console.print(f"[yellow]warning:[/] {warning}")
+        return
+    report = engine.ranked(dataset, top=top)
+    if fmt == "json":
+        _print_json(report.model_dump(mode="json"))
+        return
+    table = Table("dataset", "name", "verdict", "score", "modality", "anatomy", "task", "dim", "labels", "licence",
+                  title=f"{report.name}: {len(report.results)} of {report.candidates} candidates", title_justify="left")
+    for r in report.results:
+        axis = lambda k: (f"{r.axes[k].score:.1f} " if r.axes[k].score is not None else "- ") + r.axes[k].relation  # noqa: E731
+        table.add_row(r.other, r.other_name, r.verdict, f"{r.score:.2f}", axis("modality"), axis("anatomy"), axis("task"),
+                      axis("dim"), axis("labels"), axis("license"))
+    _console.print(table)
+    for r in report.results:
+        for warning in r.warnings:
+            _console.print(f"[yellow]{r.other}:[/] {warning}")
+
+
+def _rules_from(rules_file: Path | None, flags: dict[str, Any]) -> Any:
+    from medfuse.kg.fusion import parse_rules, read_rules
+
+    base = read_rules(rules_file).model_dump(exclude_defaults=True) if rules_file else {}
+    given = {k: v for k, v in flags.items() if v not in (None, (), False)}
+    return parse_rules({**base, **given}, source=str(rules_file or "command line"))
+
+
+_RULE_FLAGS = [
+    click.option("--modality", "modalities", multiple=True, help="Modality to fuse (repeatable), e.g. CT."),
+    click.option("--anatomy", multiple=True, help="Anatomy (repeatable), e.g. abdomen."),
+    click.option("--task", "task_types", multiple=True, help="Task (repeatable), e.g. segmentation."),
+    click.option("--dim", "dimensions", multiple=True, help="Dimensionality (repeatable): 2D, 3D."),
+    click.option("--license", "license_allowlist", multiple=True, help="Allowed licence (repeatable), e.g. CC-BY-4.0."),
+    click.option("--labelled-only", "labelled_only", is_flag=True, help="Leave out unlabelled datasets."),
+    click.option("--min-samples", "min_valid_image_n_per_dataset", type=int, help="Smallest dataset size."),
+    click.option("--since", "release_date_min", type=int, help="Earliest release year."),
+    click.option("--3d-as-2d", "allow_3d_as_2d_sources", is_flag=True, help="Admit 3D datasets as 2D slice sources."),
+    click.option("--min-datasets", "min_datasets_per_modality", type=int, help="Smallest group size."),
+]
+
+
+def rule_options(function: Callable) -> Callable:
+    """Attach the fusion rule flags (shared by ``fuse`` and ``plan``)."""
+    for option in reversed(_RULE_FLAGS):
+        function = option(function)
+    return click.option("--rules", "rules_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                        help="JSON or YAML file of rules (task_types, license_allowlist, ...); flags override it.")(function)
+
+
+def _flags(options: dict[str, Any]) -> dict[str, Any]:
+    labelled_only = options.pop("labelled_only", False)
+    if labelled_only:
+        options["include_unlabeled"] = False
+    options["license_allowlist"] = options.get("license_allowlist") or None
+    return options
+
+
+@cli.command()
+@store_option
+@rule_options
+@format_option("table", "json")
+@friendly
+def fuse(store: str, rules_file: Path | None, fmt: str, **options: Any) -> None:
+    """Group datasets for fusion by rules: harmonisation, alignment, blueprint, indexing.
+
+    \b
+    Example:
+      medfuse fuse --modality CT --anatomy abdomen --task segmentation --dim 3D --labelled-only
+      medfuse fuse --rules rules.yaml --format json
+    """
+    from medfuse.kg.fusion import fuse as run_fuse
+
+    rules = _rules_from(rules_file, _flags(options))
+    result = run_fuse(_catalog(store), rules)
+    if fmt == "json":
+        _print_json({"rules": rules.model_dump(mode="json", exclude_defaults=True), **result.model_dump(mode="json")})
+        return
+    _console.print("[bold]1. harmonisation[/]")
+    for rule, resolved in result.harmonisation.items():
+        if resolved:
+            _console.print(f"  {rule}: " + ", ".join(f"{r['input']!r} → {r['label']} ({r['id']})" for r in resolved), highlight=False)
+    _console.print(f"[bold]2. alignment[/]: {result.alignment['selected']} selected; rejected by rule: "
+                   + ", ".join(f"{k} {v}" for k, v in result.alignment["rejected_by_rule"].items()))
+    _console.print("[bold]3. blueprint[/]")
+    for group in result.blueprint:
+        _console.print(f"  {group.key}: {', '.join(group.datasets)}", highlight=False)
+        for overlap in group.overlaps:
+            _console.print(f"    [yellow]overlap:[/] {overlap}")
+    _console.print("[bold]4. indexing[/]: " + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in result.indexing.items()))
+
+
+@cli.command()
+@store_option
+@click.option("--datasets", help="Comma-separated dataset ids (id:variant picks one label variant), e.g. amos22:ct,word,kits23.")
+@rule_options
+@click.option("--disease", help="Search constraint, as in `medfuse search`.")
+@click.option("--granularity", type=click.Choice(["coarsest", "finest", "explicit"]), default="coarsest", show_default=True)
+@click.option("--target", "targets", multiple=True, help="Target term for --granularity explicit (repeatable).")
+@click.option("--name", help="A name for the plan.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON-LD plan here (default: stdout).")
+@click.option("--nnunet", type=click.Path(dir_okay=False, path_type=Path), help="Also write the unified labels as nnU-Net dataset.json.")
+@click.option("--sssom", type=click.Path(dir_okay=False, path_type=Path), help="Also write the plan's mappings as SSSOM TSV.")
+@friendly
+def plan(store: str, datasets: str | None, rules_file: Path | None, disease: str | None, granularity: str,
+         targets: tuple[str, ...], name: str | None, out: Path | None, nnunet: Path | None, sssom: Path | None,
+         **options: Any) -> None:
+    """Write a merge plan (JSON-LD): datasets, unified labels, per-dataset mappings, notes, licences.
+
+    Choose datasets by id, by rules, or by the search flags.
+
+    \b
+    Example:
+      medfuse plan --datasets amos22:ct,word,kits23,btcv-abdomen --out plan.jsonld --nnunet dataset.json
+      medfuse plan --modality CT --anatomy abdomen --task segmentation --dim 3D --out plan.jsonld
+      medfuse plan --rules rules.yaml --granularity explicit --target kidney --target liver
+    """
+    from medfuse.kg.plan import datasets_from_rules, datasets_from_search, make_plan
+    from medfuse.kg.plan_io import nnunet_dataset_json, plan_sssom, to_jsonld
+
+    catalog = _catalog(store)
+    options = _flags(options)
+    rules = None
+    if datasets:
+        chosen = [d.strip() for d in datasets.split(",") if d.strip()]
+    elif rules_file:
+        rules = _rules_from(rules_file, options)
+        chosen = datasets_from_rules(catalog, rules)
+    elif any(options.get(k) for k in ("modalities", "anatomy", "task_types", "dimensions")) or disease:
+        rules = _rules_from(None, options)
+        search_terms = {"modality": (rules.modalities or (None,))[0], "anatomy": (rules.anatomy_terms() or (None,))[0],
+                        "task": (rules.task_types or (None,))[0], "dim": (rules.dimensions or (None,))[0], "disease": disease}
+        chosen = datasets_from_search(catalog, **search_terms)
+    else:
+        raise click.UsageError("choose datasets with --datasets, --rules or search flags (--modality, --anatomy, ...)")
+    result = make_plan(catalog, chosen, granularity=granularity, targets=list(targets), rules=rules, name=name)  # type: ignore[arg-type]
+    text = json.dumps(to_jsonld(result), indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        _write_atomically(out, text)
+    if nnunet:
+        _write_atomically(nnunet, json.dumps(nnunet_dataset_json(result), indent=2, ensure_ascii=False) + "\n")
+    if sssom:
+        _write_atomically(sssom, plan_sssom(result))
+    _err.print(f"plan {result.id}: {result.totals.datasets} datasets, {result.totals.labels} unified labels, "
+               f"licences {result.license.status}, {len(result.conflicts)} conflict notes"
+               + (f"; wrote {out}" if out else ""), highlight=False)
+
+
 # ---------------------------------------------------------------------------------- serve
 
 
