@@ -23,6 +23,7 @@ __all__ = [
     "LabelDataError",
     "RulesError",
     "PlanError",
+    "UnknownPlanError",
     "ApplyError",
     "suggest",
 ]
@@ -161,6 +162,13 @@ class PlanError(MedfuseError):
     """A merge plan file is invalid (fails SHACL, edited inconsistently, unknown ids)."""
 
     kind = "plan-error"
+
+
+class UnknownPlanError(PlanError):
+    """No plan with this id is known here."""
+
+    http_status = 404
+    kind = "unknown-plan"
 
 
 class ApplyError(MedfuseError):

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from medfuse.kg.build import medfuse_version
 from medfuse.kg.store import Store
 from medfuse.service import problems
-from medfuse.service.routers import datasets, health, queries, sparql, terms
+from medfuse.service.routers import datasets, fusion, health, labels, queries, sparql, terms
 from medfuse.service.runtime import Runtime
 from medfuse.service.settings import Settings
 
@@ -95,7 +95,7 @@ def create_app(*, location: str | None = None, store: Store | None = None, setti
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (datasets, terms, queries, health):
+    for module in (datasets, terms, labels, fusion, queries, health):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(sparql.router)
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],

@@ -10,10 +10,12 @@ another process is writing (pyoxigraph leaves that undefined).
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
 from medfuse.kg.catalog import Catalog
+from medfuse.kg.compat import Compat
 from medfuse.kg.store import Store, is_remote, open_store, snapshot_dir
 from medfuse.kg.terms import TermIndex, load_terms
 from medfuse.service.settings import Settings
@@ -33,12 +35,30 @@ class Runtime:
         self.store: Store
         self.catalog: Catalog
         self.runner: QueryPool | InlineRunner
+        self._compat: Compat | None = None
         self._write_lock = asyncio.Lock()
+        #: Plans made by this process, by id (without ``mfplan:``); the oldest go first past 256.
+        self.plans: OrderedDict[str, dict] = OrderedDict()
 
     @property
     def embedded_disk(self) -> bool:
         """Whether the graph is an on-disk snapshot served by worker processes."""
         return self._given_store is None and self.location is not None and not is_remote(self.location)
+
+    @property
+    def compat(self) -> Compat:
+        """The compatibility engine of the current graph (its rankings are cached)."""
+        if self._compat is None or self._compat.catalog is not self.catalog:
+            self._compat = Compat(self.catalog)
+        return self._compat
+
+    def remember_plan(self, plan_id: str, document: dict) -> None:
+        """Keep a plan so that ``GET /plans/{id}`` can return it."""
+        key = plan_id.removeprefix("mfplan:")
+        self.plans[key] = document
+        self.plans.move_to_end(key)
+        while len(self.plans) > 256:
+            self.plans.popitem(last=False)
 
     async def start(self) -> None:
         """Open the store and start the query runner."""

@@ -1,0 +1,165 @@
+"""Benchmark: the label normalizer against the held-out gold set, with a naive lookup as baseline.
+
+Run: ``python bench/label_normalizer.py [--gold bench/data/label-names-gold.tsv] [--calls 50000]``
+
+- quality, over every gold row: accuracy (right term, or abstained where the gold abstains),
+  abstention rate, precision among answered names, site agreement on lesions, and the list of
+  wrong answers (raw -> got vs expected);
+- speed: names per second over all label names of ``loaders/data/labels/*.yaml``, repeated to at
+  least ``--calls`` calls, after start-up (start-up is timed on its own);
+- baseline, in the same run: ``TermIndex.lookup(raw)``, first hit or abstain, on both counts.
+
+The gold set is for measuring only: never copy its spellings into the rules or curated tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from medfuse.kg.normalize import LabelNormalizer
+from medfuse.kg.terms import TermIndex, load_terms
+from medfuse.loaders.mappings import read_sssom
+
+__all__ = ["Row", "Score", "read_gold", "label_names", "score", "speed", "main"]
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLD = ROOT / "bench" / "data" / "label-names-gold.tsv"
+LABELS = ROOT / "loaders" / "data" / "labels"
+ABSTAIN = "ABSTAIN"
+
+#: One gold row: raw name, modality, expected CURIE (or ABSTAIN), expected site.
+Row = tuple[str, str, str, str]
+#: A normalizer under test: (raw, modality) -> (CURIE or None, site or None).
+Answer = Callable[[str, str | None], tuple[str | None, str | None]]
+
+
+class Score:
+    """Counts over gold rows."""
+
+    def __init__(self) -> None:
+        self.rows = self.correct = self.answered = self.answered_correct = 0
+        self.sites = self.sites_correct = 0
+        self.wrong: list[tuple[str, str, str, str]] = []
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.rows if self.rows else 0.0
+
+    @property
+    def abstention(self) -> float:
+        return 1 - self.answered / self.rows if self.rows else 0.0
+
+    @property
+    def precision(self) -> float:
+        return self.answered_correct / self.answered if self.answered else 0.0
+
+
+def read_gold(path: Path) -> list[Row]:
+    """Read a gold-format TSV (columns raw, modality, expected, expected_label, site, note)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return [(r["raw"], r["modality"], r["expected"], r["site"]) for r in reader]
+
+
+def label_names(folder: Path = LABELS) -> list[tuple[str, str | None]]:
+    """Return every (label name, modality) of the shipped label files, in file order."""
+    out = []
+    for path in sorted(folder.glob("*.yaml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        out += [(str(entry["name"]), document.get("modality")) for entry in document.get("labels") or []]
+    return out
+
+
+def score(rows: list[Row], answer: Answer) -> Score:
+    """Score an answer function over gold rows."""
+    result = Score()
+    for raw, modality, expected, site in rows:
+        got, got_site = answer(raw, modality or None)
+        result.rows += 1
+        right = (got or ABSTAIN) == expected
+        result.correct += right
+        if got is not None:
+            result.answered += 1
+            result.answered_correct += right
+        if right and site:
+            result.sites += 1
+            result.sites_correct += got_site == site
+        if not right:
+            result.wrong.append((raw, modality, got or ABSTAIN, expected))
+    return result
+
+
+def speed(names: list[tuple[str, str | None]], answer: Answer, *, calls: int) -> float:
+    """Return names per second of an answer function over ``names`` repeated to ``calls`` calls."""
+    batch = names * max(1, -(-calls // len(names)))
+    started = time.perf_counter()
+    for raw, modality in batch:
+        answer(raw, modality)
+    return len(batch) / (time.perf_counter() - started)
+
+
+def _normalizer_answer(normalizer: LabelNormalizer) -> Answer:
+    def answer(raw: str, modality: str | None) -> tuple[str | None, str | None]:
+        found = normalizer.normalize(raw, modality=modality)
+        return found.term, found.site
+
+    return answer
+
+
+def _baseline_answer(terms: TermIndex) -> Answer:
+    def answer(raw: str, modality: str | None) -> tuple[str | None, str | None]:
+        hits = terms.lookup(raw)
+        return (hits[0][0] if hits else None), None
+
+    return answer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gold", type=Path, default=GOLD, help="gold-format TSV to score against")
+    parser.add_argument("--calls", type=int, default=50_000, help="minimum number of calls for the speed test")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    terms = load_terms()
+    loaded = time.perf_counter()
+    normalizer = LabelNormalizer(terms, synonyms=read_sssom("label-synonyms.sssom.tsv"))
+    built = time.perf_counter()
+    ours, naive = _normalizer_answer(normalizer), _baseline_answer(terms)
+
+    rows = read_gold(args.gold)
+    mine, base = score(rows, ours), score(rows, naive)
+    names = label_names()
+    ours_speed = speed(names, ours, calls=args.calls)
+    naive_speed = speed(names, naive, calls=args.calls)
+
+    print(f"gold: {args.gold.relative_to(ROOT) if args.gold.is_relative_to(ROOT) else args.gold} ({len(rows)} rows)")
+    print(f"start-up: terms {loaded - started:.2f} s, normalizer indexes {built - loaded:.2f} s")
+    print()
+    print(f"{'':24}{'normalizer':>12}{'baseline':>12}{'ratio':>9}")
+    for name, a, b in (("accuracy", mine.accuracy, base.accuracy),
+                       ("abstention rate", mine.abstention, base.abstention),
+                       ("precision (answered)", mine.precision, base.precision)):
+        print(f"{name:24}{a:12.1%}{b:12.1%}{(a / b if b else float('inf')):9.2f}")
+    print(f"{'names/s':24}{ours_speed:12,.0f}{naive_speed:12,.0f}{ours_speed / naive_speed:9.2f}")
+    print(f"speed over {len(names)} label names of {LABELS.relative_to(ROOT)} repeated to >= {args.calls:,} calls")
+    if mine.sites:
+        print(f"lesion sites right: {mine.sites_correct}/{mine.sites} of the correctly answered rows with a gold site")
+    print(f"targets: accuracy >= 90% {'met' if mine.accuracy >= 0.9 else 'MISSED'}, "
+          f"precision >= 97% {'met' if mine.precision >= 0.97 else 'MISSED'}")
+    print()
+    print(f"wrong answers ({len(mine.wrong)}): raw [modality] -> got vs expected")
+    for raw, modality, got, expected in mine.wrong:
+        got_label = terms.label(got) if got != ABSTAIN else ""
+        expected_label = terms.label(expected) if expected != ABSTAIN else ""
+        print(f"  {raw!r} [{modality}] -> {got} {got_label!r} vs {expected} {expected_label!r}".replace(" ''", ""))
+
+
+if __name__ == "__main__":
+    main()
