@@ -147,7 +147,17 @@ def relabel(labels: np.ndarray, table: Mapping[int, int | None], *, dtype: type 
     array([[1, 1],
            [2, 0]], dtype=uint8)
     """
-    return lookup_table(table, dtype=dtype)[_as_index(labels)]
+    order = _order(labels)
+    flat = _as_index(labels).ravel(order=order)
+    return lookup_table(table, dtype=dtype).take(flat).reshape(labels.shape, order=order)
+
+
+def _order(array: np.ndarray) -> str:
+    """Return the memory order of ``array``: NIfTI voxels are Fortran-ordered, and a C-order pass
+    over them (``reshape(-1)``, fancy indexing) is a strided copy several times slower than a
+    pass in memory order.
+    """
+    return "F" if array.flags.f_contiguous and not array.flags.c_contiguous else "C"
 
 
 # ------------------------------------------------------------------------------ finding data
@@ -314,7 +324,8 @@ def _scan_nnunet(root: Path, meta: Mapping[str, Any], source: _Source, problems:
     """Enumerate the cases of an nnU-Net v2 raw dataset: ``imagesTr/<case>_<XXXX><ending>``."""
     ending = str(meta.get("file_ending", ".nii.gz"))
     if ending not in _NIFTI_ENDINGS:
-        problems.append(f"{root / 'dataset.json'}: file_ending {ending!r} is not NIfTI; medfuse apply reads .nii.gz and .nii")
+        problems.append(f"{root / 'dataset.json'}: file_ending {ending!r} is not NIfTI; "
+                        "medfuse apply reads .nii.gz and .nii")
         return
     images: dict[str, dict[int, Path]] = {}
     for stem, path in _nifti_files(root / "imagesTr", ending).items():
@@ -339,8 +350,9 @@ def _scan_nnunet(root: Path, meta: Mapping[str, Any], source: _Source, problems:
         missing = [f"{c:04d}" for c in range(count) if c not in channels]
         extra = [f"{c:04d}" for c in channels if c >= count]
         if missing or extra:
-            problems.append(f"{root / 'imagesTr'}: case {name!r} has channels {', '.join(f'{c:04d}' for c in sorted(channels))}"
-                            f" but the dataset has {count} (0000..{count - 1:04d})")
+            present = ", ".join(f"{c:04d}" for c in sorted(channels))
+            problems.append(f"{root / 'imagesTr'}: case {name!r} has channels {present} "
+                            f"but the dataset has {count} (0000..{count - 1:04d})")
             continue
         source.cases.append(_Case(dataset_key(dataset), _prefix(dataset), name, root,
                                   tuple(channels[c] for c in range(count)), labels[name], packed=False))
@@ -358,15 +370,17 @@ def _scan_msd(root: Path, meta: Mapping[str, Any], source: _Source, problems: li
     key = dataset_key(source.dataset)
     for name in sorted(images.keys() | labels.keys()):
         if name not in labels:
-            problems.append(f"{images[name]}: case {name!r} of {key} has an image but no label file labelsTr/{name}.nii.gz")
+            problems.append(f"{images[name]}: case {name!r} of {key} has an image but no label file "
+                            f"labelsTr/{name}.nii.gz")
         elif name not in images:
             problems.append(f"{labels[name]}: case {name!r} of {key} has a label but no image imagesTr/{name}.nii.gz")
         else:
-            source.cases.append(_Case(key, _prefix(source.dataset), name, root, (images[name],), labels[name], packed=True))
+            source.cases.append(_Case(key, _prefix(source.dataset), name, root, (images[name],), labels[name],
+                                      packed=True))
 
 
 #: Layout name → function enumerating a dataset's cases (appending to the source and to the problems).
-LAYOUTS: dict[str, Callable[[Path, Mapping[str, Any], _Source, list[str]], None]] = {
+_LAYOUTS: dict[str, Callable[[Path, Mapping[str, Any], _Source, list[str]], None]] = {
     "nnunet-v2-raw": _scan_nnunet,
     "msd": _scan_msd,
 }
@@ -394,7 +408,7 @@ def _scan(dataset: PlanDataset, root: Path, problems: list[str]) -> _Source | No
     meta = _read_meta(root, problems)
     layout = _detect_layout(root, meta)
     source = _Source(dataset, root, layout, _channel_names(meta))
-    LAYOUTS[layout](root, meta, source, problems)
+    _LAYOUTS[layout](root, meta, source, problems)
     if not source.cases and len(problems) == before:
         problems.append(f"{root}: dataset {dataset_key(dataset)} has no training cases in imagesTr/ and labelsTr/")
     return source
@@ -431,7 +445,7 @@ def _value_counts(labels: np.ndarray) -> dict[int, int]:
     if high - low > 1 << 20:
         values, counts = np.unique(labels, return_counts=True)
         return {int(v): int(c) for v, c in zip(values, counts)}
-    flat = labels.reshape(-1)
+    flat = labels.ravel(order=_order(labels))
     total = np.zeros(high - low + 1, dtype=np.int64)
     step = 1 << 24  # bincount copies its input to intp: bound that copy to 128 MiB
     widen = low != 0 or flat.dtype == np.uint64  # no overflow in `- low`, no unsafe uint64 → intp cast
@@ -488,7 +502,8 @@ def _check_case(case: _Case, table: Mapping[int, int | None], atol: float) -> tu
             channels += 1 if ndim == 3 else image.shape[3]
             split = ndim == 4
         else:
-            problems.append(f"{path}: image has shape {image.shape}, expected 3D" + (" or 4D (x, y, z, channel)" if case.packed else ""))
+            expected = "3D or 4D (x, y, z, channel)" if case.packed else "3D"
+            problems.append(f"{path}: image has shape {image.shape}, expected {expected}")
             continue
         if mask is None:
             continue
@@ -499,7 +514,8 @@ def _check_case(case: _Case, table: Mapping[int, int | None], atol: float) -> tu
     for shape, names in shapes.items():
         problems.append(f"{case.label}: mask shape {mask.shape} differs from image shape {shape} of {', '.join(names)}")
     if affines:
-        problems.append(f"{case.label}: mask affine differs from the affine of {', '.join(n for n, _ in affines)} by up to "
+        names = ", ".join(name for name, _ in affines)
+        problems.append(f"{case.label}: mask affine differs from the affine of {names} by up to "
                         f"{max(d for _, d in affines):.4g} (tolerance {atol:g})")
     if mask is None:
         return None, problems
@@ -519,8 +535,8 @@ def _check_case(case: _Case, table: Mapping[int, int | None], atol: float) -> tu
 def _modality_name(modality: str) -> str:
     """Return the channel name nnU-Net sees for a plan modality (``DCM:CT`` → ``CT``).
 
-    nnU-Net picks CT normalization only for a channel named exactly ``CT``
-    (documentation/explanation_normalization.md); every other name gets z-scoring.
+    nnU-Net normalizes a channel named ``CT`` globally over the dataset's foreground and z-scores
+    every other channel per image (``MIC-DKFZ/nnUNet: documentation/dataset_format.md``).
     """
     name = re.split(r"[:/#]", modality)[-1]
     return "CT" if name.casefold() == "ct" else name
@@ -540,8 +556,8 @@ def _plan_problems(plan: MergePlan) -> list[str]:
     known = set(values) | {0}
     for mapping in plan.mappings:
         if mapping.target_value is not None and mapping.target_value not in known:
-            problems.append(f"plan {plan.id}: {mapping.dataset} value {mapping.source_value} maps to {mapping.target_value}, "
-                            "which is not a unified label value")
+            problems.append(f"plan {plan.id}: {mapping.dataset} value {mapping.source_value} maps to "
+                            f"{mapping.target_value}, which is not a unified label value")
     prefixes: dict[str, str] = {}
     for dataset in plan.datasets:
         key = dataset_key(dataset)
@@ -613,7 +629,8 @@ def _read_state(out: Path) -> dict[str, Any] | None:
     return state if isinstance(state, dict) and isinstance(state.get("cases"), dict) else None
 
 
-def _out_problems(plan: MergePlan, out: Path, roots: Iterable[Path], case_ids: set[str]) -> tuple[dict[str, Any] | None, list[str]]:
+def _out_problems(plan: MergePlan, out: Path, roots: Iterable[Path],
+                  case_ids: set[str]) -> tuple[dict[str, Any] | None, list[str]]:
     """Return the state of an earlier run of this plan in ``out`` (or None), and why ``out`` is unusable."""
     resolved = out.resolve()
     problems = []
@@ -629,7 +646,8 @@ def _out_problems(plan: MergePlan, out: Path, roots: Iterable[Path], case_ids: s
     if state is None:
         return None, problems + [f"{out}: is not empty and holds no medfuse apply run; choose an empty or new --out"]
     if state.get("plan") != plan.id:
-        return None, problems + [f"{out}: holds a run of plan {state.get('plan')!r}, not {plan.id!r}; choose another --out"]
+        return None, problems + [f"{out}: holds a run of plan {state.get('plan')!r}, not {plan.id!r}; "
+                                 "choose another --out"]
     if state.get("plan_sha256") != _plan_fingerprint(plan):
         return None, problems + [f"{out}: holds a run of plan {plan.id!r} made from different plan content; "
                                  "choose another --out"]
@@ -717,8 +735,10 @@ def _write_case(case: _Case, facts: _Facts, table: Mapping[int, int | None], dty
             path, record = _place_image(source, images_dir / f"{case.out_id}_{channel:04d}.nii.gz", out, link=link)
             files[path] = record
     mask = nib.load(case.label)
-    labels = _mask_data(mask, case.label, [])
-    assert labels is not None, "validated before"
+    problems: list[str] = []
+    labels = _mask_data(mask, case.label, problems)
+    if labels is None:  # it passed the checks: the file changed during the run
+        raise ApplyError([f"{problem} (changed since it was checked)" for problem in problems])
     header = mask.header.copy()
     header["cal_min"], header["cal_max"] = 0, 0
     # Extensions are dropped: some (AFNI, CIFTI/GIFTI label tables) name the old label values.
@@ -759,7 +779,9 @@ def _is_done(record: Mapping[str, Any], out: Path, *, link: bool) -> bool:
                 return False
             if path.stat().st_size != expected["size"]:
                 return False
-        elif path.is_symlink() or not path.is_file() or path.stat().st_size != expected["size"] or _sha256(path) != expected["sha256"]:
+        elif path.is_symlink() or not path.is_file() or path.stat().st_size != expected["size"]:
+            return False
+        elif _sha256(path) != expected["sha256"]:
             return False
     return bool(record.get("files"))
 
@@ -771,7 +793,8 @@ def _tables(plan: MergePlan, cases: list[_Case], datasets: Mapping[str, PlanData
     unknown_of = {(p.dataset, p.variant): tuple(sorted(p.unannotated)) for p in plan.partial}
     provenance, partial = io.StringIO(), io.StringIO()
     prov = csv.writer(provenance, delimiter="\t", lineterminator="\n")
-    prov.writerow(["case", "dataset", "variant", "source_case", "source_dir", "images", "label", "image_sha256", "label_sha256"])
+    prov.writerow(["case", "dataset", "variant", "source_case", "source_dir", "images", "label", "image_sha256",
+                   "label_sha256"])
     part = csv.writer(partial, delimiter="\t", lineterminator="\n")
     part.writerow(["case", "dataset", "variant", "unknown", "unknown_names"])
     document: dict[str, Any] = {"plan": plan.id, "labels": {str(v): n for v, n in sorted(names.items())}, "cases": {}}
@@ -791,8 +814,10 @@ def _tables(plan: MergePlan, cases: list[_Case], datasets: Mapping[str, PlanData
 # ------------------------------------------------------------------------------ the run
 
 
-def _validate(plan: MergePlan, data: Path, out: Path, overrides: Mapping[str, Path], atol: float, workers: int,
-              progress: ProgressCallback) -> tuple[list[_Source], dict[str, _Facts], tuple[str, ...], dict[str, Any] | None]:
+def _validate(
+    plan: MergePlan, data: Path, out: Path, overrides: Mapping[str, Path], atol: float, workers: int,
+    progress: ProgressCallback,
+) -> tuple[list[_Source], dict[str, _Facts], tuple[str, ...], dict[str, Any] | None]:
     """Check the plan, the data and OUT; raise :class:`ApplyError` with every problem found."""
     problems = _plan_problems(plan)
     folders, found = _locate(plan, data, overrides)
@@ -859,23 +884,30 @@ def apply_plan(
     if licence:
         raise ApplyError(licence)
     data, out = Path(data), Path(out)
-    sources, facts, channel_names, state = _validate(plan, data, out, dataset_dirs or {}, affine_atol, workers, report_progress)
+    sources, facts, channel_names, state = _validate(plan, data, out, dataset_dirs or {}, affine_atol, workers,
+                                                     report_progress)
     validated = time.perf_counter()
 
     cases = sorted((c for s in sources for c in s.cases), key=lambda c: c.out_id)
     datasets = {dataset_key(s.dataset): s.dataset for s in sources}
     tables = {key: plan.mapping_table(d.id, d.variant) for key, d in datasets.items()}
     dtype = np.dtype(np.uint8 if max((label.value for label in plan.labels), default=0) < 256 else np.uint16)
-    for sub in ("imagesTr", "labelsTr"):
-        (out / sub).mkdir(parents=True, exist_ok=True)
-        for stale in (out / sub).glob(".*.partial"):
-            stale.unlink()
     previous = dict(state["cases"]) if state else {}
     records: dict[str, dict[str, Any]] = {}
     head = {"medfuse_apply": _STATE_VERSION, "plan": plan.id, "plan_sha256": _plan_fingerprint(plan)}
 
     def flush() -> None:
         _write_json(out / STATE_FILE, {**head, "cases": dict(sorted(records.items()))})
+
+    out.mkdir(parents=True, exist_ok=True)
+    if state is None:
+        flush()  # claim OUT before anything else lands in it, so an interrupted run is resumable
+    # From here until the end OUT is incomplete, also when a finished run is run again.
+    (out / "dataset.json").unlink(missing_ok=True)
+    for sub in ("imagesTr", "labelsTr"):
+        (out / sub).mkdir(exist_ok=True)
+    for stale in [*out.glob(".*.partial"), *out.glob("*/.*.partial")]:
+        stale.unlink()
 
     pool, writing = ThreadPoolExecutor(max_workers=workers), False
     try:
@@ -925,7 +957,8 @@ def apply_plan(
         plan=plan.id, output=str(out), cases=len(cases), written=len(todo), skipped=skipped,
         datasets={key: sum(1 for c in cases if c.key == key) for key in datasets},
         voxels=voxels, voxels_changed=changed, seconds=round(seconds, 3),
-        validate_seconds=round(validated - started, 3), voxels_per_second=round(voxels / seconds if seconds else 0.0, 1),
+        validate_seconds=round(validated - started, 3),
+        voxels_per_second=round(voxels / seconds if seconds else 0.0, 1),
         link=link, obligations=plan.license.obligations + plan.license.attribution,
     )
     _write_bytes(out / "apply-report.json", (report.model_dump_json(indent=2) + "\n").encode("utf-8"))

@@ -130,6 +130,8 @@ def graph_contents(
             for field in FACET_PROPERTIES:
                 used.update(getattr(dataset, field))
             used.update(i.term for i in dataset.issues if i.term)
+            if dataset.access:
+                used.add(dataset.access)
         triples += result.triples
         used.update(result.terms)
         graphs[result.graph] = triples
@@ -210,7 +212,7 @@ def build(
         from medfuse.kg.backends.oxigraph import OxigraphStore
 
         partial = new_snapshot(root, f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{snapshot[:8]}")
-        target = OxigraphStore(partial)
+        target = OxigraphStore(partial, fresh=True)
         try:
             _write(target, graphs, progress)
             progress("compacting")

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rdflib import URIRef
 
 from medfuse.kg.errors import UnknownDatasetError, suggest
+from medfuse.kg.licenses import restrictiveness
 from medfuse.kg.namespaces import MF, MFD, compress
 from medfuse.kg.queries import load_query
 from medfuse.kg.store import Result, Store
@@ -146,7 +147,9 @@ class Catalog:
                 elif prop == str(MF.access):
                     fields["access"] = compress(str(values[0])).removeprefix("mfacc:")
                 elif prop == _DCT + "license":
-                    fields["license"] = compress(str(values[0])).removeprefix("spdx:")
+                    # Sources may disagree: the most restrictive licence counts (see dataset-licenses.yaml).
+                    ids = sorted({compress(str(v)).removeprefix("spdx:") for v in values})
+                    fields["license"] = max(ids, key=lambda x: (restrictiveness(x), x))
                 elif prop == str(MF.builtFrom):
                     fields["built_from"] = sorted(str(v).removeprefix(str(MFD)) for v in values)
             if isinstance(fields.get("url"), URIRef):

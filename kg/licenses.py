@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from medfuse.kg.plan_model import LicenseVerdict
 
-__all__ = ["LicenseTerms", "license_table", "license_verdict"]
+__all__ = ["LicenseTerms", "license_table", "license_verdict", "restrictiveness"]
 
 
 class LicenseTerms(BaseModel):
@@ -52,6 +52,19 @@ def license_table() -> dict[str, LicenseTerms]:
                  ("open", "attribution", "share_alike", "non_commercial", "no_derivatives", "research_only")}
         out[row["id"]] = LicenseTerms(id=row["id"], name=row["name"], url=row.get("url") or "", **flags)
     return out
+
+
+def restrictiveness(license_id: str | None) -> int:
+    """Rank a licence by how much it restricts (unknown ranks highest: never assumed open).
+
+    >>> restrictiveness("CC-BY-4.0") < restrictiveness("CC-BY-NC-ND-4.0") < restrictiveness("nothing-known")
+    True
+    """
+    terms = license_table().get(license_id or "")
+    if terms is None:
+        return 100
+    return (16 * terms.no_derivatives + 8 * terms.research_only + 4 * terms.non_commercial + 2 * terms.share_alike
+            + (not terms.open) * 10 + terms.attribution)
 
 
 def license_verdict(licenses: dict[str, str | None], *, allowlist: list[str] | None = None,

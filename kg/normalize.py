@@ -267,7 +267,7 @@ class _Canon:
     def _singular(self, word: str) -> str:
         if len(word) <= 3 or not word.isalpha() or word in self._keep:
             return word
-        if word.endswith(("ss", "us", "is", "as", "os")):
+        if word.endswith(("ss", "us", "is", "os")):
             return word
         if word.endswith("ies"):
             return word[:-3] + "y"
@@ -283,6 +283,9 @@ class _Hit(NamedTuple):
     predicate: str = EXACT
     site: str | None = None
 
+
+#: What the numbered rule returns for a number past the usual count (the sixth lumbar vertebra).
+_BEYOND = _Hit("", "beyond", 0.0)
 
 #: One candidate of an index key: (rank 0 label / 1 synonym, CURIE).
 _Entry = tuple[int, str]
@@ -319,7 +322,16 @@ class LabelNormalizer:
         self._aliases = {k.casefold(): v for k, v in rules.modality_aliases.items()}
         lat = rules.laterality
         self._side_words, self._side_short, self._both = lat.words, lat.short, frozenset(lat.both)
-        self._abstain = [(re.compile(a.pattern), a.reason, a.unless_found, a.raw) for a in rules.abstain]
+        #: Abstain patterns as one regular expression per (late, raw) group; a match's group names the reason.
+        self._abstain: dict[tuple[bool, bool], tuple[re.Pattern[str], dict[str, str]]] = {}
+        for late in (False, True):
+            for on_raw in (False, True):
+                chosen = [(f"a{i}", a) for i, a in enumerate(rules.abstain) if a.unless_found == late and a.raw == on_raw]
+                pattern = "|".join(f"(?P<{name}>{a.pattern})" for name, a in chosen) or "(?!)"
+                self._abstain[late, on_raw] = (re.compile(pattern), {name: a.reason for name, a in chosen})
+        self._early = self._abstain[False, False][0]
+        self._modality_memo: dict[str | None, tuple[frozenset[str], dict[str, int]]] = {}
+        self._sided_memo: dict[tuple[str, str], str | None] = {}
         self._narrowing = [(re.compile(n.pattern), n.factor) for n in rules.narrowing if not n.late]
         self._late = [(re.compile(n.pattern), n.factor) for n in rules.narrowing if n.late]
         self._numbered = [([re.compile(p) for p in n.patterns], n) for n in rules.numbered]
@@ -431,7 +443,8 @@ class LabelNormalizer:
             for name in (term.label, *term.synonyms):
                 folded = self._fold(words_of(name, split_case=False))
                 kind = self._kinds.get(folded[-1]) if folded else None
-                if kind and len(folded) > 1:
+                # Only "<site> <kind>" names: "whole tumour" is not the brain's tumour.
+                if kind and len(folded) > 1 and self._site(folded[:-1], self._order) == site:
                     self._lesions.setdefault((site, kind), curie)
 
     # ------------------------------------------------------------------ public
@@ -448,13 +461,18 @@ class LabelNormalizer:
         text = raw.strip()
         if not text:
             return self._abstained(raw, "the name is empty", 1.0)
-        modalities = self._modalities(modality)
+        modalities, order = self._modality_memo.get(modality) or self._modalities(modality)
         key = normalize_key(text)
         for rule in self._by_modality.get(key, ()):
             if modalities.intersection(rule.modalities):
                 return self._answer(raw, _Hit(rule.term, "modality", rule.confidence, rule.predicate))
         row = self._curated.get(key)
-        if row is None and _CURIE.match(text):
+        if row is not None:
+            return self._from_row(raw, row)
+        entries = self._exact.get(key)  # fast path: the name is a label as written
+        if entries and not entries[0][0] and order is self._order and not self._early.search(key):
+            return self._answer(raw, _Hit(entries[0][1], "label", self._conf["label"]))
+        if _CURIE.match(text):
             curie = compress(text)
             if curie in self._names:
                 return self._answer(raw, _Hit(curie, "curie", self._conf["curie"]))
@@ -462,17 +480,15 @@ class LabelNormalizer:
         inner = [w for group in _PAREN.findall(text) for w in words_of(group)]
         words = words_of(main) or words_of(text)
         folded = self._fold(words)
-        if row is None:
-            row = self._curated_folded.get(" ".join(folded)) or self._curated_sets.get(self._set(folded))
+        row = self._curated_folded.get(" ".join(folded)) or self._curated_sets.get(self._set(folded))
         if row is not None:
             return self._from_row(raw, row)
         if not folded:
             return self._abstained(raw, "the name has no letters or digits", 1.0)
         phrase = " ".join(words)
-        for pattern, reason, unless_found, on_raw in self._abstain:
-            if not unless_found and pattern.search(key if on_raw else phrase):
-                return self._abstained(raw, reason, self._conf["abstain_pattern"])
-        order = self._order_for(modalities)
+        reason = self._abstain_reason(phrase, key, late=False)
+        if reason:
+            return self._abstained(raw, reason, self._conf["abstain_pattern"])
         side, core, spelled = self._split_side(folded, inner=self._fold(inner))
         if side == "both":
             spelled = core
@@ -481,9 +497,9 @@ class LabelNormalizer:
         if hit is not None and side and side != "both" and hit.via in ("variant", "tokens"):
             hit = hit._replace(via="laterality", confidence=max(hit.confidence, self._conf["sided"]))
         if hit is None:
-            for pattern, reason, unless_found, on_raw in self._abstain:
-                if unless_found and pattern.search(key if on_raw else phrase):
-                    return self._abstained(raw, reason, self._conf["abstain_pattern"])
+            reason = self._abstain_reason(phrase, key, late=True)
+            if reason:
+                return self._abstained(raw, reason, self._conf["abstain_pattern"])
             hit = self._resolve_core(core, order, depth=0, caps=caps) if core else None
             if hit is not None and side and side != "both":
                 hit = self._sided(hit, side, order)
@@ -492,24 +508,33 @@ class LabelNormalizer:
             return self._abstained(raw, reason, 0.0)
         if hit.site is None and not hit.curie.startswith(("UBERON:", "CL:")) and hit.curie not in self._sites:
             site = self._stated_site(core, order) or self._stated_site(
-                self._fold(words_of(self.terms.label(hit.curie), split_case=False)), order)
+                self._fold(words_of(self._label_of(hit.curie), split_case=False)), order)
             if site:
                 hit = hit._replace(site=site)
         return self._answer(raw, hit)
 
     # ------------------------------------------------------------------ steps
-    def _modalities(self, modality: str | None) -> frozenset[str]:
-        if not modality:
-            return frozenset()
-        out = {self._aliases.get(modality.strip().casefold(), modality.strip())}
-        out |= {self._aliases.get(part.casefold(), part) for part in split_values(modality)}
-        return frozenset(out)
+    def _abstain_reason(self, phrase: str, key: str, *, late: bool) -> str | None:
+        for on_raw, text in ((False, phrase), (True, key)):
+            pattern, reasons = self._abstain[late, on_raw]
+            match = pattern.search(text)
+            if match:
+                return reasons[match.lastgroup or ""]
+        return None
 
-    def _order_for(self, modalities: frozenset[str]) -> dict[str, int]:
-        for modality in modalities:
-            if modality in self._orders:
-                return self._orders[modality]
-        return self._order
+    def _modalities(self, modality: str | None) -> tuple[frozenset[str], dict[str, int]]:
+        """Return the rule words of a raw modality and the source order it implies (memoized)."""
+        words: set[str] = set()
+        if modality:
+            words.add(self._aliases.get(modality.strip().casefold(), modality.strip()))
+            words |= {self._aliases.get(part.casefold(), part) for part in split_values(modality)}
+        order = next((self._orders[w] for w in sorted(words) if w in self._orders), self._order)
+        found = self._modality_memo[modality] = (frozenset(words), order)
+        return found
+
+    def _label_of(self, curie: str) -> str:
+        term = self.terms.terms.get(curie)
+        return term.label if term else curie
 
     def _side_of(self, text: str) -> str | None:
         return self._split_side(words_of(text))[0]
@@ -526,9 +551,11 @@ class LabelNormalizer:
         last = len(folded) - 1
         while last > 0 and folded[last].isdigit():
             last -= 1
+        # A short form before nothing but numbers is a code ("L-4"), not a side.
+        short_ok = len(folded) > 1 and not all(w.isdigit() for w in folded[1:])
         for i, word in enumerate(folded):
             side = self._side_words.get(word)
-            if side is None and word in self._side_short and len(folded) > 1 and i in (0, last, len(folded) - 1):
+            if side is None and short_ok and word in self._side_short and i in (0, last, len(folded) - 1):
                 side = self._side_short[word]
             if side is None and word in self._both:
                 side = "both"
@@ -550,15 +577,15 @@ class LabelNormalizer:
         """Return the best entry: labels first, then by source order; ``short`` drops risky synonyms.
 
         Short names collide with acronyms among synonyms ("PV": polycythaemia vera, pectoral
-        vein): for a short name (``short=1``) only UBERON synonyms count, for an all-capitals code
-        (``short=2``) no synonym does.
+        vein): for a short name (``short=1``) only UBERON and lesion-term synonyms count, for an
+        all-capitals code (``short=2``) only the lesion terms' (curated) ones do.
         """
         if not entries:
             return None
         if order is not self._order:
             entries = sorted(entries, key=lambda e: (e[0], order.get(e[1].split(":", 1)[0], 9), e[1]))
         for rank, curie in entries:
-            if rank and short and (short > 1 or not curie.startswith("UBERON:")):
+            if rank and short and not curie.startswith("mfles:") and (short > 1 or not curie.startswith("UBERON:")):
                 continue
             return rank, curie
         return None
@@ -594,6 +621,8 @@ class LabelNormalizer:
         letters = len("".join(core))
         short = 2 if caps and letters <= self.rules.short_name + 1 else int(letters <= self.rules.short_name)
         hit = self._lookup(" ".join(core), core, order, short=short) or self._numbered_hit(core)
+        if hit is _BEYOND:
+            return None  # a numbered name past the count: nothing else may answer
         if hit or depth > 1:
             return hit
         hit = self._narrowed(core, self._narrowing, order, depth=depth) or self._lesion(core, order, depth=depth) \
@@ -617,7 +646,7 @@ class LabelNormalizer:
         """Abbreviations, word variants, site adjectives, context and filler words, missing heads."""
         expanded = [part for w in core for part in self._expansions.get(w, [w])]
         if expanded != core:
-            hit = self._lookup(" ".join(expanded), expanded, order) or self._numbered_hit(expanded)
+            hit = self._lookup(" ".join(expanded), expanded, order) or _real(self._numbered_hit(expanded))
             if hit is None and depth == 0:
                 hit = self._resolve_core(expanded, order, depth=depth + 1)
             if hit:
@@ -631,14 +660,15 @@ class LabelNormalizer:
             hit = self._lookup(" ".join(variant), variant, order)
             if hit:
                 return hit._replace(via="variant", confidence=min(hit.confidence, self._conf["expanded"]))
-        hit = self._context(expanded, order)
-        if hit:
-            return hit
+        for variant in (expanded, *variants):
+            hit = self._context(variant, order)
+            if hit:
+                return hit
         if len(expanded) > 1:
             for i, word in enumerate(expanded):
                 if word in self._fillers:
                     variant = expanded[:i] + expanded[i + 1:]
-                    hit = self._lookup(" ".join(variant), variant, order) or self._numbered_hit(variant)
+                    hit = self._lookup(" ".join(variant), variant, order) or _real(self._numbered_hit(variant))
                     if hit:
                         return hit._replace(via="filler", confidence=min(hit.confidence, self._conf["filler"]))
         heads = self.rules.heads if expanded[-1] not in self.rules.heads else []
@@ -674,14 +704,14 @@ class LabelNormalizer:
                 number = int(match["n"])
                 limit = rule.count.get(region) or rule.count.get(rule.name.split()[-1], 0)
                 if not 1 <= number <= limit:
-                    return None
+                    return _BEYOND
                 code = f"{(match.groupdict().get('region') or '')[:1].upper()}{number}"
                 for template in rule.names:
                     name = template.format(code=code, region=region, n=number)
                     found = self._pick(self._exact.get(normalize_key(name)), self._order, short=0)
                     if found:
                         return _Hit(found[1], "numbered", self._conf["numbered"] * rule.factor, rule.predicate)
-                return None
+                return _BEYOND
         return None
 
     def _beyond(self, core: list[str]) -> str | None:
@@ -712,7 +742,7 @@ class LabelNormalizer:
             curie = self._lesions.get((site, broader))
             if curie:
                 return _Hit(curie, "lesion", self._conf["lesion_term"] * 0.9, BROAD, site)
-        names = [self.terms.label(site), *self.terms.terms[site].synonyms]
+        names = [self._label_of(site), *self.terms.terms[site].synonyms]
         for template in self.rules.lesion.mondo.get(kind, ()):
             for name in names:
                 for rank, curie in self._exact.get(normalize_key(template.format(organ=name)), ()):
@@ -748,15 +778,26 @@ class LabelNormalizer:
         organ = [w for i, w in enumerate(words) if i != heads[0] and w not in self._stop and w not in self._qualifiers]
         return self._site(organ, order)
 
+    def _sided_term(self, curie: str, side: str) -> str | None:
+        """Return the sided term of a structure (memoized: a lazily built index, not a cache of names)."""
+        key = (curie, side)
+        if key not in self._sided_memo:
+            self._sided_memo[key] = None
+            for extra in ((), *([head] for head in self.rules.laterality.heads)):
+                found = next((f for names in self._names.get(curie, ())
+                              if (f := self._pick(self._sets.get(names.union((side, *extra))), self._order, short=0))
+                              and f[1] != curie), None)
+                if found:
+                    self._sided_memo[key] = found[1]
+                    break
+        return self._sided_memo[key]
+
     def _sided(self, hit: _Hit, side: str, order: dict[str, int]) -> _Hit:
         """Return the sided term of a structure, or the unsided one as a broader match."""
-        for extra in ((), *([head] for head in self.rules.laterality.heads)):
-            for names in self._names.get(hit.curie, ()):
-                found = self._pick(self._sets.get(names.union((side, *extra))), order, short=0)
-                if found and found[1] != hit.curie:
-                    return _Hit(found[1], "laterality", min(hit.confidence, self._conf["sided"]), hit.predicate,
-                                hit.site)
-        if self._side_of(self.terms.label(hit.curie)) == side:
+        sided = self._sided_term(hit.curie, side)
+        if sided:
+            return _Hit(sided, "laterality", min(hit.confidence, self._conf["sided"]), hit.predicate, hit.site)
+        if self._side_of(self._label_of(hit.curie)) == side:
             return hit
         factor = self.rules.laterality.unsided_factor
         predicate = CLOSE if hit.predicate == NARROW else BROAD
@@ -771,7 +812,8 @@ class LabelNormalizer:
 
     def _answer(self, raw: str, hit: _Hit) -> Normalized:
         site = hit.site or self._sites.get(hit.curie)
-        return Normalized(raw=raw, term=hit.curie, label=self.terms.label(hit.curie), predicate=hit.predicate,
+        term = self.terms.terms.get(hit.curie)
+        return Normalized(raw=raw, term=hit.curie, label=term.label if term else hit.curie, predicate=hit.predicate,
                           confidence=round(min(max(hit.confidence, 0.0), 1.0), 3), site=site, via=hit.via)
 
     @staticmethod
@@ -782,6 +824,10 @@ class LabelNormalizer:
 
 def _unambiguous(table: dict, ) -> dict:
     return {key: rows[0] for key, rows in table.items() if len({r.object_id for r in rows}) == 1}
+
+
+def _real(hit: _Hit | None) -> _Hit | None:
+    return None if hit is _BEYOND else hit
 
 
 def _broaden(predicate: str) -> str:

@@ -325,7 +325,9 @@ def _read_json_set(name: str) -> Iterator[Term]:
 
 
 def _read_skos(graph: Graph) -> Iterator[Term]:
-    concepts = set(graph.subjects(RDF.type, SKOS.Concept))
+    # Concepts, plus terms defined elsewhere that a scheme file only adds labels or parents to.
+    concepts = set(graph.subjects(RDF.type, SKOS.Concept)) | {
+        s for p in (SKOS.broader, SKOS.altLabel, SKOS.prefLabel) for s in graph.subjects(p, None)}
     for concept in sorted(concepts):
         labels = sorted(str(v) for v in graph.objects(concept, SKOS.prefLabel)) or [""]
         synonyms = sorted(

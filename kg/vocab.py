@@ -60,6 +60,7 @@ class MF(DefinedNamespace):
     datasetCount: URIRef
     datasetLicenses: URIRef
     depth: URIRef
+    derivationRelation: URIRef
     dimensionality: URIRef
     disease: URIRef
     distinctSources: URIRef
@@ -76,6 +77,7 @@ class MF(DefinedNamespace):
     labelVariant: URIRef
     labelled: URIRef
     labelledShare: URIRef
+    licenseClaim: URIRef
     licenseStatus: URIRef
     licenseVerdict: URIRef
     localName: URIRef
@@ -106,6 +108,7 @@ class MF(DefinedNamespace):
     rules: URIRef
     sampleCount: URIRef
     samplesDeduplicated: URIRef
+    sharedCases: URIRef
     site: URIRef
     sourceRecord: URIRef
     sourceValue: URIRef

@@ -41,4 +41,5 @@ LOADERS: dict[str, Loader] = {
     "imaging-x": Loader("imaging-x", "imaging_x"),
     "literature": Loader("literature", "literature"),
     "labels": Loader("labels", "labels"),
+    "curated": Loader("curated", "curated"),
 }

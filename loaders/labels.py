@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from medfuse.loaders.tokens import yaml_load as _yaml_load
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
@@ -96,7 +98,7 @@ def read_label_files(folder: Path | Any) -> list[tuple[str, LabelFile]]:
     for resource in _files(folder):
         name = str(resource)
         try:
-            data = yaml.safe_load(resource.read_text(encoding="utf-8"))
+            data = _yaml_load(resource.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as error:
             raise LabelDataError(name, f"cannot read the label file: {error}") from error
         if not isinstance(data, dict):

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from medfuse.loaders.tokens import yaml_load as _yaml_load
+
 from medfuse.kg.errors import CatalogError, UnknownTermError
 from medfuse.kg.terms import TermIndex
 from medfuse.loaders.model import DatasetFacts, FacetReport, LoadResult, SourceRecord
@@ -43,7 +45,7 @@ def load(path: Path | object = DEFAULT_PATH, *, terms: TermIndex, known: Iterabl
     """
     try:
         text = path.read_text(encoding="utf-8")  # type: ignore[union-attr]
-        data = yaml.safe_load(text)
+        data = _yaml_load(text)
     except (OSError, yaml.YAMLError) as error:
         raise CatalogError(path, f"cannot read the curated file: {error}") from error
     entries = (data or {}).get("datasets") if isinstance(data, dict) else None

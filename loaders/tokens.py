@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["split_values", "normalize"]
+import yaml
+
+__all__ = ["split_values", "normalize", "yaml_load"]
 
 #: Separators between values packed into one field. "+" separates only when a value follows
 #: at once ("2D+Video"), not in "HER2+ Breast Cancer".
@@ -45,3 +47,12 @@ def normalize(value: str) -> str:
     """Return the lookup key of a raw value: case-folded, whitespace collapsed, dashes unified."""
     value = value.replace("\u200d", "").replace("–", "-").replace("—", "-")
     return " ".join(value.casefold().split())
+
+
+#: libyaml's loader when PyYAML was built with it (ten times faster), else the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def yaml_load(text: str) -> object:
+    """Parse YAML safely, with libyaml when available (the curated files are read at every build)."""
+    return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader

@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
-import types
 from pathlib import Path
 
 import nibabel as nib
@@ -114,7 +112,7 @@ def make_plan(*, status: str = "ok", blockers: tuple[str, ...] = (), extra: tupl
         license=LicenseVerdict(status=status, blockers=blockers),
         totals=Totals(datasets=len(datasets), samples=5, samples_deduplicated=5, labels=2, labelled_share=1.0,
                       distinct_sources=len(datasets)),
-        provenance=Provenance(medfuse_version="0.1.0", graph_snapshot=None, created="2025-01-01T00:00:00Z"),
+        provenance=Provenance(medfuse_version="0.1.0", graph_snapshot="test-snapshot", created="2025-01-01T00:00:00Z"),
     )
 
 
@@ -384,15 +382,13 @@ def test_a_damaged_output_is_rewritten_on_resume(data: Path, tmp_path: Path) -> 
 
 
 @pytest.fixture()
-def plan_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    """Write a plan file and make ``read_plan`` read it (the JSON-LD reader has tests of its own)."""
-    stub = types.ModuleType("medfuse.kg.plan_io")
-    stub.read_plan = lambda path: MergePlan.model_validate_json(Path(path).read_text(encoding="utf-8"))
-    monkeypatch.setitem(sys.modules, "medfuse.kg.plan_io", stub)
+def plan_file(tmp_path: Path):  # noqa: ANN201
+    """Write a plan as the JSON-LD file ``medfuse apply`` reads."""
+    from medfuse.kg.plan_io import write_plan
 
     def write(plan: MergePlan) -> Path:
         path = tmp_path / "plan.jsonld"
-        path.write_text(plan.model_dump_json(), encoding="utf-8")
+        write_plan(plan, path)
         return path
 
     return write

@@ -85,8 +85,11 @@ def _turtle_lines(triples: Iterable[Triple]) -> bytes:
 class OxigraphStore:
     """A pyoxigraph store: ``OxigraphStore()`` in memory, ``OxigraphStore(path)`` on disk."""
 
-    def __init__(self, path: Path | None = None, *, read_only: bool = False, location: str | None = None) -> None:
-        self.path = path
+    def __init__(self, path: Path | None = None, *, read_only: bool = False, location: str | None = None,
+                 fresh: bool = False) -> None:
+        # fresh: a new snapshot that nobody reads until it is published, filled with bulk loads
+        # (faster, not transactional; the atomic step is the snapshot swap).
+        self.path, self.fresh = path, fresh
         self.location = location or (str(path) if path else "memory")
         try:
             if path is None:
@@ -139,7 +142,11 @@ class OxigraphStore:
         graph = ox.NamedNode(name)
         data = _turtle_lines(triples)
         try:
-            self._store.remove_graph(graph) if self._store.contains_named_graph(graph) else None
+            if self.fresh:
+                self._store.bulk_load(data, format=ox.RdfFormat.TURTLE, to_graph=graph)
+                return
+            if self._store.contains_named_graph(graph):
+                self._store.remove_graph(graph)
             self._store.load(data, format=ox.RdfFormat.TURTLE, to_graph=graph)
         except (OSError, SyntaxError) as error:
             raise StoreError(f"cannot write graph <{name}> to {self.location}: {error}") from error
