@@ -45,6 +45,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from medfuse.kg.errors import ApplyError, suggest
+from medfuse.kg.plan_io import nnunet_channel_name, nnunet_dataset_json
 from medfuse.kg.plan_model import MergePlan, PlanDataset
 
 __all__ = [
@@ -532,16 +533,6 @@ def _check_case(case: _Case, table: Mapping[int, int | None], atol: float) -> tu
     return _Facts(channels=channels, split=split, counts=counts), problems
 
 
-def _modality_name(modality: str) -> str:
-    """Return the channel name nnU-Net sees for a plan modality (``DCM:CT`` → ``CT``).
-
-    nnU-Net normalizes a channel named ``CT`` globally over the dataset's foreground and z-scores
-    every other channel per image (``MIC-DKFZ/nnUNet: documentation/dataset_format.md``).
-    """
-    name = re.split(r"[:/#]", modality)[-1]
-    return "CT" if name.casefold() == "ct" else name
-
-
 def _plan_problems(plan: MergePlan) -> list[str]:
     """Return what is wrong with the plan itself for nnU-Net: label values, names, mappings."""
     problems: list[str] = []
@@ -596,9 +587,9 @@ def _channels(sources: list[_Source], facts: Mapping[str, _Facts], problems: lis
             continue
         count = counts[0]
         if len(source.dataset.modalities) == count:
-            per_dataset[key] = tuple(_modality_name(m) for m in source.dataset.modalities)
+            per_dataset[key] = tuple(nnunet_channel_name(m) for m in source.dataset.modalities)
         elif source.channel_names and len(source.channel_names) == count:
-            per_dataset[key] = tuple(_modality_name(m) for m in source.channel_names)
+            per_dataset[key] = tuple(nnunet_channel_name(m) for m in source.channel_names)
         else:
             problems.append(f"{source.root}: cannot name the {count} channel(s) of {key}: the plan lists modalities "
                             f"{list(source.dataset.modalities)} and the dataset.json names no channels")
@@ -962,14 +953,5 @@ def apply_plan(
         link=link, obligations=plan.license.obligations + plan.license.attribution,
     )
     _write_bytes(out / "apply-report.json", (report.model_dump_json(indent=2) + "\n").encode("utf-8"))
-    labels = {"background": 0, **{label.name: label.value for label in sorted(plan.labels, key=lambda lab: lab.value)
-                                  if label.value != 0}}
-    _write_json(out / "dataset.json", {
-        "channel_names": {str(i): name for i, name in enumerate(channel_names)},
-        "labels": labels,
-        "numTraining": len(cases),
-        "file_ending": ".nii.gz",
-        "name": plan.name,
-        "medfuse_plan": plan.id,
-    })
+    _write_json(out / "dataset.json", nnunet_dataset_json(plan, num_training=len(cases), channel_names=channel_names))
     return report

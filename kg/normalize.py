@@ -16,7 +16,7 @@ this module holds the algorithm only.
 >>> normalizer = load_normalizer()
 >>> normalizer.normalize("Lt. Kidney", modality="CT").term
 'UBERON:0004538'
->>> normalizer.normalize("label_3").reason
+>>> normalizer.normalize("class 7").reason
 'a placeholder name (label, class, ROI) that says nothing about what is labelled'
 """
 
@@ -299,8 +299,9 @@ class LabelNormalizer:
     :param rules: the rules; ``None`` reads the shipped ``label-rules.yaml``.
     :param sites: lesion term → UBERON site; ``None`` reads ``mf:site`` from the shipped schemes.
 
-    >>> LabelNormalizer(load_terms()).normalize("kidney tumour").site
-    'UBERON:0002113'
+    >>> found = load_normalizer().normalize("kidney tumour")
+    >>> found.term, found.site
+    ('mfles:kidney-tumour', 'UBERON:0002113')
     """
 
     def __init__(
@@ -332,6 +333,7 @@ class LabelNormalizer:
         self._early = self._abstain[False, False][0]
         self._modality_memo: dict[str | None, tuple[frozenset[str], dict[str, int]]] = {}
         self._sided_memo: dict[tuple[str, str], str | None] = {}
+        self._side_memo: dict[str, str | None] = {}
         self._narrowing = [(re.compile(n.pattern), n.factor) for n in rules.narrowing if not n.late]
         self._late = [(re.compile(n.pattern), n.factor) for n in rules.narrowing if n.late]
         self._numbered = [([re.compile(p) for p in n.patterns], n) for n in rules.numbered]
@@ -362,6 +364,7 @@ class LabelNormalizer:
         return frozenset(w for w in folded if w not in self._stop)
 
     def _build_term_index(self) -> None:
+        """Index every label and synonym: as written, folded word by word, and as a word set."""
         excluded: set[str] = set()
         for root in self.rules.exclude_under:
             excluded |= self.terms.descendants(root) | {root}
@@ -400,6 +403,11 @@ class LabelNormalizer:
                     table[key] = sorted(set(entries), key=sort_key)
 
     def _build_curated(self, synonyms: MappingSet) -> None:
+        """Index the curated rows as written, folded, as word sets, and by their unsided core.
+
+        A sided row that answers the unsided structure ("Parotid_L" -> parotid gland, broadMatch)
+        also says what the name without its side means, so "Parotid_R" needs no row of its own.
+        """
         self._curated: dict[str, MappingRow] = {}
         by_folded: dict[str, list[MappingRow]] = {}
         by_set: dict[frozenset[str], list[MappingRow]] = {}
@@ -422,7 +430,7 @@ class LabelNormalizer:
         return frozenset(w for w in core if w not in self._stop and w not in self._fillers)
 
     def _build_catalog(self) -> None:
-        """Index the catalog tables' exact anatomy and disease mappings (``TermIndex.curated``).
+        """Index the catalog tables' anatomy mappings (``TermIndex.curated``).
 
         They say what imaging catalogs mean by a plain organ word ("skin" is the skin of the body,
         not any zone of skin); they answer before a synonym, never before a label. Only anatomy:
@@ -435,6 +443,7 @@ class LabelNormalizer:
                 self._catalog.setdefault(" ".join(self._fold(words_of(key, split_case=False))), allowed[0])
 
     def _build_lesions(self) -> None:
+        """Index lesion terms by (site, kind) from their "<site> <kind>" names ("renal cyst")."""
         self._lesions: dict[tuple[str, str], str] = {}
         for curie, site in sorted(self._sites.items()):
             term = self.terms.get(curie)
@@ -476,9 +485,12 @@ class LabelNormalizer:
             curie = compress(text)
             if curie in self._names:
                 return self._answer(raw, _Hit(curie, "curie", self._conf["curie"]))
-        main = _PAREN.sub(" ", text)
-        inner = [w for group in _PAREN.findall(text) for w in words_of(group)]
-        words = words_of(main) or words_of(text)
+        if "(" in text:
+            main = _PAREN.sub(" ", text)
+            inner = [w for group in _PAREN.findall(text) for w in words_of(group)]
+            words = words_of(main) or words_of(text)
+        else:
+            inner, words = [], words_of(text)
         folded = self._fold(words)
         row = self._curated_folded.get(" ".join(folded)) or self._curated_sets.get(self._set(folded))
         if row is not None:
@@ -535,6 +547,12 @@ class LabelNormalizer:
     def _label_of(self, curie: str) -> str:
         term = self.terms.terms.get(curie)
         return term.label if term else curie
+
+    def _term_side(self, curie: str) -> str | None:
+        """Return the side a term's label names (memoized per term)."""
+        if curie not in self._side_memo:
+            self._side_memo[curie] = self._side_of(self._label_of(curie))
+        return self._side_memo[curie]
 
     def _side_of(self, text: str) -> str | None:
         return self._split_side(words_of(text))[0]
@@ -797,7 +815,7 @@ class LabelNormalizer:
         sided = self._sided_term(hit.curie, side)
         if sided:
             return _Hit(sided, "laterality", min(hit.confidence, self._conf["sided"]), hit.predicate, hit.site)
-        if self._side_of(self._label_of(hit.curie)) == side:
+        if self._term_side(hit.curie) == side:
             return hit
         factor = self.rules.laterality.unsided_factor
         predicate = CLOSE if hit.predicate == NARROW else BROAD
@@ -836,10 +854,12 @@ def _broaden(predicate: str) -> str:
 
 def _shortness(text: str, limit: int) -> int:
     """Return 2 for an all-capitals code of at most ``limit + 1`` letters, 1 for a short name, else 0."""
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) <= limit + 1 and all(c.isupper() for c in letters):
+    if len(text) > 2 * limit + 4:
+        return 0
+    letters = sum(map(str.isalpha, text))
+    if letters <= limit + 1 and text.isupper():
         return 2
-    return 1 if len(letters) <= limit else 0
+    return 1 if letters <= limit else 0
 
 
 def _read_sites() -> dict[str, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date
 from functools import cache
 from importlib.resources import files
@@ -38,6 +39,7 @@ __all__ = [
     "read_plan",
     "write_plan",
     "register_plan",
+    "nnunet_channel_name",
     "nnunet_dataset_json",
     "plan_sssom",
 ]
@@ -174,15 +176,30 @@ def write_plan(plan: MergePlan, path: Path) -> None:
     temporary.replace(path)
 
 
-def nnunet_dataset_json(plan: MergePlan, *, num_training: int = 0) -> dict[str, Any]:
-    """Return the unified label set as an nnU-Net v2 ``dataset.json``."""
-    from medfuse.kg.terms import load_terms
+def nnunet_channel_name(modality: str) -> str:
+    """Return the channel name nnU-Net sees for a plan modality (``DCM:CT`` → ``CT``).
 
-    modalities = sorted({m for d in plan.datasets for m in d.modalities})
-    channel = " / ".join(load_terms().label(m) for m in modalities) or "image"
+    nnU-Net normalizes a channel named exactly ``CT`` (case-sensitive) globally over the dataset's
+    foreground and z-scores every other name per image (``MIC-DKFZ/nnUNet:
+    nnunetv2/preprocessing/normalization/map_channel_name_to_normalization.py``).
+
+    >>> nnunet_channel_name("DCM:CT"), nnunet_channel_name("ct"), nnunet_channel_name("DCM:MR")
+    ('CT', 'CT', 'MR')
+    """
+    name = re.split(r"[:/#]", modality)[-1]
+    return "CT" if name.casefold() == "ct" else name
+
+
+def nnunet_dataset_json(plan: MergePlan, *, num_training: int = 0,
+                        channel_names: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Return the unified label set as an nnU-Net v2 ``dataset.json`` (one writer for plan and apply)."""
+    if channel_names is None:
+        modalities = sorted({m for d in plan.datasets for m in d.modalities[:1]})
+        channel_names = tuple(nnunet_channel_name(m) for m in modalities[:1]) or ("image",)
+    labels = {label.name: label.value for label in sorted(plan.labels, key=lambda lab: lab.value) if label.value != 0}
     return {
-        "channel_names": {"0": channel},
-        "labels": {"background": 0, **{label.name: label.value for label in plan.labels}},
+        "channel_names": {str(i): name for i, name in enumerate(channel_names)},
+        "labels": {"background": 0, **labels},
         "numTraining": num_training,
         "file_ending": ".nii.gz",
         "name": plan.name,

@@ -136,7 +136,7 @@ class Provenance(_Frozen):
     """How and from what the plan was made."""
 
     medfuse_version: str
-    graph_snapshot: str | None
+    graph_snapshot: str | None = None
     created: str
     rules: dict = Field(default_factory=dict)
 

@@ -754,6 +754,11 @@ def serve(store: str, host: str, port: int, timeout: float, workers: int, max_re
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
+from medfuse.service.apply_cmd import apply as _apply_command  # noqa: E402 - defined beside its kg module
+
+cli.add_command(_apply_command)
+
+
 def main() -> None:
     """Entry point of the ``medfuse`` console script."""
     cli(prog_name="medfuse")

@@ -18,6 +18,7 @@ SMALL_SOURCES = {
     "imaging-x": DATA / "imaging-x-small.json",
     "literature": DATA / "literature-small.yaml",
     "labels": DATA / "labels-small",
+    "curated": DATA / "curated-small",
 }
 
 

@@ -109,7 +109,7 @@ def make_plan(*, status: str = "ok", blockers: tuple[str, ...] = (), extra: tupl
                 UnifiedLabel(value=LIVER, name="liver", term="UBERON:0002107")),
         mappings=tuple(mappings),
         partial=(PartialLabel(dataset="liver-b", unannotated=(KIDNEY,)),),
-        license=LicenseVerdict(status=status, blockers=blockers),
+        license=LicenseVerdict(status=status, blockers=blockers, licenses={"kidney-a": "CC-BY-4.0", "liver-b": None}),
         totals=Totals(datasets=len(datasets), samples=5, samples_deduplicated=5, labels=2, labelled_share=1.0,
                       distinct_sources=len(datasets)),
         provenance=Provenance(medfuse_version="0.1.0", graph_snapshot="test-snapshot", created="2025-01-01T00:00:00Z"),
@@ -199,7 +199,7 @@ def test_both_layouts_make_one_nnunet_dataset(data: Path, tmp_path: Path) -> Non
     meta = json.loads((out / "dataset.json").read_text(encoding="utf-8"))
     assert meta == {"channel_names": {"0": "T1", "1": "T2"}, "labels": {"background": 0, "kidney": 1, "liver": 2},
                     "numTraining": 5, "file_ending": ".nii.gz", "name": "kidney and liver",
-                    "medfuse_plan": "plan-kidney-liver"}
+                    "medfuse_plan": "plan-kidney-liver", "licence": "kidney-a: CC-BY-4.0; liver-b: unknown"}
     # nnU-Net raw: symlinks to the source channel files.
     for case in A_CASES:
         for channel in (0, 1):

@@ -89,7 +89,7 @@ class OxigraphStore:
                  fresh: bool = False) -> None:
         # fresh: a new snapshot that nobody reads until it is published, filled with bulk loads
         # (faster, not transactional; the atomic step is the snapshot swap).
-        self.path, self.fresh = path, fresh
+        self.path, self.fresh, self.read_only = path, fresh, read_only
         self.location = location or (str(path) if path else "memory")
         try:
             if path is None:
@@ -170,11 +170,8 @@ class OxigraphStore:
 
     def close(self) -> None:
         """Release the store (flushes an on-disk store first)."""
-        if self.path is not None and hasattr(self, "_store"):
-            try:
-                self._store.flush()
-            except OSError:
-                pass  # read-only stores cannot flush
+        if self.path is not None and not self.read_only and getattr(self, "_store", None) is not None:
+            self._store.flush()
         self._store = None  # type: ignore[assignment]
 
 

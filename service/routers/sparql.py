@@ -187,8 +187,8 @@ async def update(runtime: RuntimeDep, request: Request) -> Response:
     try:
         import pyoxigraph
 
-        pyoxigraph.Store().update(updates[0])  # parse (on an empty store) before taking the write window
         base = str(request.url).split("?")[0]
+        pyoxigraph.Store().update(updates[0], base_iri=base)  # parse (on an empty store) before the write window
         await runtime.write(lambda store: store.update(updates[0], base_iri=base))  # type: ignore[attr-defined]
     except SyntaxError as error:
         return _text(400, f"malformed update: {error}")
