@@ -72,7 +72,9 @@ def label_names(folder: Path = LABELS) -> list[tuple[str, str | None]]:
     out = []
     for path in sorted(folder.glob("*.yaml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        out += [(str(entry["name"]), document.get("modality")) for entry in document.get("labels") or []]
+        out += [
+            (str(entry["name"]), document.get("modality")) for entry in document.get("labels") or []
+        ]
     return out
 
 
@@ -95,13 +97,18 @@ def score(rows: list[Row], answer: Answer) -> Score:
     return result
 
 
-def speed(names: list[tuple[str, str | None]], answer: Answer, *, calls: int) -> float:
-    """Return names per second of an answer function over ``names`` repeated to ``calls`` calls."""
+def speed(
+    names: list[tuple[str, str | None]], answer: Answer, *, calls: int
+) -> tuple[float, float]:
+    """Return names per second (wall clock, process CPU) over ``names`` repeated to ``calls`` calls.
+
+    Both are given because a shared machine slows the wall clock; no answer is cached.
+    """
     batch = names * max(1, -(-calls // len(names)))
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     for raw, modality in batch:
         answer(raw, modality)
-    return len(batch) / (time.perf_counter() - started)
+    return len(batch) / (time.perf_counter() - wall), len(batch) / (time.process_time() - cpu)
 
 
 def _normalizer_answer(normalizer: LabelNormalizer) -> Answer:
@@ -123,7 +130,9 @@ def _baseline_answer(terms: TermIndex) -> Answer:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gold", type=Path, default=GOLD, help="gold-format TSV to score against")
-    parser.add_argument("--calls", type=int, default=50_000, help="minimum number of calls for the speed test")
+    parser.add_argument(
+        "--calls", type=int, default=50_000, help="minimum number of calls for the speed test"
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -139,26 +148,45 @@ def main() -> None:
     ours_speed = speed(names, ours, calls=args.calls)
     naive_speed = speed(names, naive, calls=args.calls)
 
-    print(f"gold: {args.gold.relative_to(ROOT) if args.gold.is_relative_to(ROOT) else args.gold} ({len(rows)} rows)")
+    print(
+        f"gold: {args.gold.relative_to(ROOT) if args.gold.is_relative_to(ROOT) else args.gold} ({len(rows)} rows)"
+    )
     print(f"start-up: terms {loaded - started:.2f} s, normalizer indexes {built - loaded:.2f} s")
     print()
     print(f"{'':24}{'normalizer':>12}{'baseline':>12}{'ratio':>9}")
-    for name, a, b in (("accuracy", mine.accuracy, base.accuracy),
-                       ("abstention rate", mine.abstention, base.abstention),
-                       ("precision (answered)", mine.precision, base.precision)):
+    for name, a, b in (
+        ("accuracy", mine.accuracy, base.accuracy),
+        ("abstention rate", mine.abstention, base.abstention),
+        ("precision (answered)", mine.precision, base.precision),
+    ):
         print(f"{name:24}{a:12.1%}{b:12.1%}{(a / b if b else float('inf')):9.2f}")
-    print(f"{'names/s':24}{ours_speed:12,.0f}{naive_speed:12,.0f}{ours_speed / naive_speed:9.2f}")
-    print(f"speed over {len(names)} label names of {LABELS.relative_to(ROOT)} repeated to >= {args.calls:,} calls")
+    for name, a, b in (
+        ("names/s (wall clock)", ours_speed[0], naive_speed[0]),
+        ("names/s (process CPU)", ours_speed[1], naive_speed[1]),
+    ):
+        print(f"{name:24}{a:12,.0f}{b:12,.0f}{a / b:9.2f}")
+    print(
+        f"speed over {len(names)} label names of {LABELS.relative_to(ROOT)} repeated to >= {args.calls:,} calls"
+    )
     if mine.sites:
-        print(f"lesion sites right: {mine.sites_correct}/{mine.sites} of the correctly answered rows with a gold site")
-    print(f"targets: accuracy >= 90% {'met' if mine.accuracy >= 0.9 else 'MISSED'}, "
-          f"precision >= 97% {'met' if mine.precision >= 0.97 else 'MISSED'}")
+        print(
+            f"lesion sites right: {mine.sites_correct}/{mine.sites} of the correctly answered rows with a gold site"
+        )
+    print(
+        f"targets: accuracy >= 90% {'met' if mine.accuracy >= 0.9 else 'MISSED'}, "
+        f"precision >= 97% {'met' if mine.precision >= 0.97 else 'MISSED'}, "
+        f"> 20,000 names/s {'met' if ours_speed[0] > 20_000 else 'MISSED (wall clock)'}"
+    )
     print()
     print(f"wrong answers ({len(mine.wrong)}): raw [modality] -> got vs expected")
     for raw, modality, got, expected in mine.wrong:
         got_label = terms.label(got) if got != ABSTAIN else ""
         expected_label = terms.label(expected) if expected != ABSTAIN else ""
-        print(f"  {raw!r} [{modality}] -> {got} {got_label!r} vs {expected} {expected_label!r}".replace(" ''", ""))
+        print(
+            f"  {raw!r} [{modality}] -> {got} {got_label!r} vs {expected} {expected_label!r}".replace(
+                " ''", ""
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -151,7 +151,7 @@ class Catalog:
                     ids = sorted({compress(str(v)).removeprefix("spdx:") for v in values})
                     fields["license"] = max(ids, key=lambda x: (restrictiveness(x), x))
                 elif prop == str(MF.builtFrom):
-                    fields["built_from"] = sorted(str(v).removeprefix(str(MFD)) for v in values)
+                    fields["built_from"] = sorted({str(v).removeprefix(str(MFD)) for v in values})
             if isinstance(fields.get("url"), URIRef):
                 fields["url"] = str(fields["url"])
             out[dataset_id] = DatasetSummary(**fields)

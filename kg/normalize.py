@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from importlib.resources import files
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -54,7 +54,12 @@ RULES_FILE = "label-rules.yaml"
 #: The curated label spellings, in ``ontology/mappings/``.
 SYNONYMS_FILE = "label-synonyms.sssom.tsv"
 
-EXACT, CLOSE, BROAD, NARROW = "skos:exactMatch", "skos:closeMatch", "skos:broadMatch", "skos:narrowMatch"
+EXACT, CLOSE, BROAD, NARROW = (
+    "skos:exactMatch",
+    "skos:closeMatch",
+    "skos:broadMatch",
+    "skos:narrowMatch",
+)
 _PREDICATES = (EXACT, CLOSE, BROAD, NARROW)
 
 
@@ -70,11 +75,11 @@ class Normalized(BaseModel):
     label: str | None
     #: SSSOM predicate from the raw name to the term.
     predicate: str | None
-    #: Confidence in the answer (for an abstention: that no term should be given; 0 when nothing matched).
+    #: Confidence in the answer; for an abstention, that no term should be given (0: nothing matched).
     confidence: float
     #: For lesions: UBERON CURIE of the anatomical site.
     site: str | None = None
-    #: The rule that answered: curated, label, synonym, variant, tokens, laterality, numbered, lesion, ...
+    #: The rule that answered: curated, label, synonym, variant, tokens, laterality, numbered, ...
     via: str
     #: Why the normalizer abstained.
     reason: str | None = None
@@ -171,7 +176,10 @@ class LabelRules(BaseModel):
     def _patterns_compile(cls, value: list) -> list:
         for item in value:
             for pattern in _patterns_of(item):
-                re.compile(pattern)
+                try:
+                    re.compile(pattern)
+                except re.error as error:
+                    raise ValueError(f"invalid regular expression {pattern!r}: {error}") from error
         return value
 
     @field_validator("by_modality")
@@ -188,7 +196,7 @@ def _patterns_of(item: object) -> list[str]:
         return [item[0]]
     if isinstance(item, _Numbered):
         return item.patterns
-    return [getattr(item, "pattern")]
+    return [item.pattern]
 
 
 @cache
@@ -207,14 +215,17 @@ def load_rules() -> LabelRules:
         return LabelRules.model_validate(data)
     except yaml.YAMLError as error:
         raise CatalogError(source, f"not valid YAML: {error}") from error
-    except (ValidationError, re.error) as error:
+    except ValidationError as error:
         raise CatalogError(source, f"does not follow the rules schema: {error}") from error
 
 
 # ------------------------------------------------------------------------------------ words
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2,})")
-_LETTER_DIGIT = re.compile(r"(?<=[A-Za-z]{2})(?=\d)|(?<=\d)(?!(?:st|nd|rd|th)\b)(?=[A-Za-z]{2,})")
+#: Word breaks inside a token: camelCase, an acronym before a word, letters before or after digits.
+_BREAKS = re.compile(
+    r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2,})"
+    r"|(?<=[A-Za-z]{2})(?=\d)|(?<=\d)(?!(?:st|nd|rd|th)\b)(?=[A-Za-z]{2,})"
+)
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _PAREN = re.compile(r"\(([^()]*)\)?")
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
@@ -229,9 +240,10 @@ def words_of(text: str, *, split_case: bool = True) -> list[str]:
     >>> words_of("LeftKidney"), words_of("rib3"), words_of("3rd-Ventricle")
     (['left', 'kidney'], ['rib', '3'], ['3rd', 'ventricle'])
     """
-    text = _POSSESSIVE.sub("", text)
+    if "'" in text or "\u2019" in text:
+        text = _POSSESSIVE.sub("", text)
     if split_case:
-        text = _LETTER_DIGIT.sub(" ", _CAMEL.sub(" ", text))
+        text = _BREAKS.sub(" ", text)
     return [w for w in _NON_WORD.split(text.casefold()) if w]
 
 
@@ -273,10 +285,12 @@ class _Canon:
             return word[:-3] + "y"
         if word.endswith(("ches", "shes", "xes")):
             return word[:-2]
-        return word[:-1] if word.endswith("s") else word
+        return word.removesuffix("s")
 
 
 class _Hit(NamedTuple):
+    """A term found for a name, before it becomes a :class:`Normalized`."""
+
     curie: str
     via: str
     confidence: float
@@ -286,6 +300,8 @@ class _Hit(NamedTuple):
 
 #: What the numbered rule returns for a number past the usual count (the sixth lumbar vertebra).
 _BEYOND = _Hit("", "beyond", 0.0)
+
+_K = TypeVar("_K")
 
 #: One candidate of an index key: (rank 0 label / 1 synonym, CURIE).
 _Entry = tuple[int, str]
@@ -319,18 +335,32 @@ class LabelNormalizer:
         self._conf = rules.confidence
         self._sites = dict(sites) if sites is not None else _read_sites()
         self._order = {p: i for i, p in enumerate(rules.prefixes)}
-        self._orders = {m: {p: i for i, p in enumerate(ps)} for m, ps in rules.prefixes_by_modality.items()}
+        self._orders = {
+            m: {p: i for i, p in enumerate(ps)} for m, ps in rules.prefixes_by_modality.items()
+        }
         self._aliases = {k.casefold(): v for k, v in rules.modality_aliases.items()}
         lat = rules.laterality
         self._side_words, self._side_short, self._both = lat.words, lat.short, frozenset(lat.both)
-        #: Abstain patterns as one regular expression per (late, raw) group; a match's group names the reason.
-        self._abstain: dict[tuple[bool, bool], tuple[re.Pattern[str], dict[str, str]]] = {}
+        #: Abstain patterns, one regular expression per (late, raw) group; the group names the reason.
+        self._abstain: dict[bool, list[tuple[bool, re.Pattern[str], dict[str, str]]]] = {
+            False: [],
+            True: [],
+        }
         for late in (False, True):
             for on_raw in (False, True):
-                chosen = [(f"a{i}", a) for i, a in enumerate(rules.abstain) if a.unless_found == late and a.raw == on_raw]
-                pattern = "|".join(f"(?P<{name}>{a.pattern})" for name, a in chosen) or "(?!)"
-                self._abstain[late, on_raw] = (re.compile(pattern), {name: a.reason for name, a in chosen})
-        self._early = self._abstain[False, False][0]
+                chosen = [
+                    (f"a{i}", a)
+                    for i, a in enumerate(rules.abstain)
+                    if a.unless_found == late and a.raw == on_raw
+                ]
+                if chosen:
+                    pattern = re.compile("|".join(f"(?P<{name}>{a.pattern})" for name, a in chosen))
+                    self._abstain[late].append(
+                        (on_raw, pattern, {name: a.reason for name, a in chosen})
+                    )
+        self._early = re.compile(
+            "|".join(f"(?:{a.pattern})" for a in rules.abstain if not a.unless_found) or "(?!)"
+        )
         self._modality_memo: dict[str | None, tuple[frozenset[str], dict[str, int]]] = {}
         self._sided_memo: dict[tuple[str, str], str | None] = {}
         self._side_memo: dict[str, str | None] = {}
@@ -350,7 +380,7 @@ class LabelNormalizer:
         self._qualifiers = frozenset(self._canon(w) for w in rules.lesion.qualifiers)
         self._by_modality: dict[str, list[_ByModality]] = {}
         for rule in rules.by_modality:
-            self._by_modality.setdefault(normalize_key(rule.name), []).append(rule)
+            self._by_modality.setdefault(" ".join(self._fold(words_of(rule.name))), []).append(rule)
         self._build_term_index()
         self._build_curated(synonyms if synonyms is not None else read_sssom(SYNONYMS_FILE))
         self._build_catalog()
@@ -358,10 +388,12 @@ class LabelNormalizer:
 
     # ------------------------------------------------------------------ index building
     def _fold(self, words: Iterable[str]) -> list[str]:
-        return [self._canon(w) for w in words]
+        memo, canon = self._canon.memo, self._canon
+        return [memo.get(w) or canon(w) for w in words]
 
     def _set(self, folded: Iterable[str]) -> frozenset[str]:
-        return frozenset(w for w in folded if w not in self._stop)
+        words = frozenset(folded)
+        return words - self._stop if not words.isdisjoint(self._stop) else words
 
     def _build_term_index(self) -> None:
         """Index every label and synonym: as written, folded word by word, and as a word set."""
@@ -418,8 +450,13 @@ class LabelNormalizer:
             by_folded.setdefault(" ".join(folded), []).append(row)
             by_set.setdefault(self._set(folded), []).append(row)
             side, core, _ = self._split_side(folded)
-            if side and core and row.predicate_id == BROAD and row.object_id != NO_TERM \
-                    and not self._side_of(self.terms.label(row.object_id)):
+            if (
+                side
+                and core
+                and row.predicate_id == BROAD
+                and row.object_id != NO_TERM
+                and not self._side_of(self.terms.label(row.object_id))
+            ):
                 by_core.setdefault(self._core_key(core), []).append(row)
         # A folded spelling that two rows map to different objects is left to the exact table.
         self._curated_folded = _unambiguous(by_folded)
@@ -440,7 +477,9 @@ class LabelNormalizer:
         for key, curies in self.terms.curated.get("anatomy", {}).items():
             allowed = [c for c in dict.fromkeys(curies) if c in self._names]
             if len(allowed) == 1:
-                self._catalog.setdefault(" ".join(self._fold(words_of(key, split_case=False))), allowed[0])
+                self._catalog.setdefault(
+                    " ".join(self._fold(words_of(key, split_case=False))), allowed[0]
+                )
 
     def _build_lesions(self) -> None:
         """Index lesion terms by (site, kind) from their "<site> <kind>" names ("renal cyst")."""
@@ -474,7 +513,9 @@ class LabelNormalizer:
         key = normalize_key(text)
         for rule in self._by_modality.get(key, ()):
             if modalities.intersection(rule.modalities):
-                return self._answer(raw, _Hit(rule.term, "modality", rule.confidence, rule.predicate))
+                return self._answer(
+                    raw, _Hit(rule.term, "modality", rule.confidence, rule.predicate)
+                )
         row = self._curated.get(key)
         if row is not None:
             return self._from_row(raw, row)
@@ -492,7 +533,14 @@ class LabelNormalizer:
         else:
             inner, words = [], words_of(text)
         folded = self._fold(words)
-        row = self._curated_folded.get(" ".join(folded)) or self._curated_sets.get(self._set(folded))
+        joined = " ".join(folded)
+        if joined != key:
+            for rule in self._by_modality.get(joined, ()):
+                if modalities.intersection(rule.modalities):
+                    return self._answer(
+                        raw, _Hit(rule.term, "modality", rule.confidence, rule.predicate)
+                    )
+        row = self._curated_folded.get(joined) or self._curated_sets.get(self._set(folded))
         if row is not None:
             return self._from_row(raw, row)
         if not folded:
@@ -507,7 +555,9 @@ class LabelNormalizer:
         caps = text.isupper()
         hit = self._lookup(key, spelled, order, short=_shortness(text, self.rules.short_name))
         if hit is not None and side and side != "both" and hit.via in ("variant", "tokens"):
-            hit = hit._replace(via="laterality", confidence=max(hit.confidence, self._conf["sided"]))
+            hit = hit._replace(
+                via="laterality", confidence=max(hit.confidence, self._conf["sided"])
+            )
         if hit is None:
             reason = self._abstain_reason(phrase, key, late=True)
             if reason:
@@ -518,18 +568,22 @@ class LabelNormalizer:
         if hit is None:
             reason = self._beyond(core) or "no term matches this name"
             return self._abstained(raw, reason, 0.0)
-        if hit.site is None and not hit.curie.startswith(("UBERON:", "CL:")) and hit.curie not in self._sites:
+        if (
+            hit.site is None
+            and not hit.curie.startswith(("UBERON:", "CL:"))
+            and hit.curie not in self._sites
+        ):
             site = self._stated_site(core, order) or self._stated_site(
-                self._fold(words_of(self._label_of(hit.curie), split_case=False)), order)
+                self._fold(words_of(self._label_of(hit.curie), split_case=False)), order
+            )
             if site:
                 hit = hit._replace(site=site)
         return self._answer(raw, hit)
 
     # ------------------------------------------------------------------ steps
     def _abstain_reason(self, phrase: str, key: str, *, late: bool) -> str | None:
-        for on_raw, text in ((False, phrase), (True, key)):
-            pattern, reasons = self._abstain[late, on_raw]
-            match = pattern.search(text)
+        for on_raw, pattern, reasons in self._abstain[late]:
+            match = pattern.search(key if on_raw else phrase)
             if match:
                 return reasons[match.lastgroup or ""]
         return None
@@ -557,7 +611,9 @@ class LabelNormalizer:
     def _side_of(self, text: str) -> str | None:
         return self._split_side(words_of(text))[0]
 
-    def _split_side(self, folded: Sequence[str], *, inner: Sequence[str] = ()) -> tuple[str | None, list[str], list[str]]:
+    def _split_side(
+        self, folded: Sequence[str], *, inner: Sequence[str] = ()
+    ) -> tuple[str | None, list[str], list[str]]:
         """Split off the side a name gives.
 
         :returns: the side (``left``, ``right``, ``both`` or ``None``), the other words, and all
@@ -573,7 +629,12 @@ class LabelNormalizer:
         short_ok = len(folded) > 1 and not all(w.isdigit() for w in folded[1:])
         for i, word in enumerate(folded):
             side = self._side_words.get(word)
-            if side is None and short_ok and word in self._side_short and i in (0, last, len(folded) - 1):
+            if (
+                side is None
+                and short_ok
+                and word in self._side_short
+                and i in (0, last, len(folded) - 1)
+            ):
                 side = self._side_short[word]
             if side is None and word in self._both:
                 side = "both"
@@ -591,8 +652,10 @@ class LabelNormalizer:
             return None, core, spelled
         return (sides.pop() if len(sides) == 1 else "both"), core, spelled
 
-    def _pick(self, entries: list[_Entry] | None, order: dict[str, int], *, short: int) -> tuple[int, str] | None:
-        """Return the best entry: labels first, then by source order; ``short`` drops risky synonyms.
+    def _pick(
+        self, entries: list[_Entry] | None, order: dict[str, int], *, short: int
+    ) -> tuple[int, str] | None:
+        """Return the best entry: labels first, then by source; ``short`` drops risky synonyms.
 
         Short names collide with acronyms among synonyms ("PV": polycythaemia vera, pectoral
         vein): for a short name (``short=1``) only UBERON and lesion-term synonyms count, for an
@@ -601,14 +664,23 @@ class LabelNormalizer:
         if not entries:
             return None
         if order is not self._order:
-            entries = sorted(entries, key=lambda e: (e[0], order.get(e[1].split(":", 1)[0], 9), e[1]))
+            entries = sorted(
+                entries, key=lambda e: (e[0], order.get(e[1].split(":", 1)[0], 9), e[1])
+            )
         for rank, curie in entries:
-            if rank and short and not curie.startswith("mfles:") and (short > 1 or not curie.startswith("UBERON:")):
+            if (
+                rank
+                and short
+                and not curie.startswith("mfles:")
+                and (short > 1 or not curie.startswith("UBERON:"))
+            ):
                 continue
             return rank, curie
         return None
 
-    def _lookup(self, key: str, folded: list[str], order: dict[str, int], *, short: int = 0) -> _Hit | None:
+    def _lookup(
+        self, key: str, folded: list[str], order: dict[str, int], *, short: int = 0
+    ) -> _Hit | None:
         """Find a term by its label or synonym: as written, folded, then as a set of words."""
         joined = " ".join(folded)
         found = self._pick(self._exact.get(key), order, short=short)
@@ -622,13 +694,17 @@ class LabelNormalizer:
         found = self._pick(self._folded.get(joined), order, short=short)
         if found:
             rank, curie = found
-            return _Hit(curie, "variant", self._conf["variant_synonym" if rank else "variant_label"])
+            return _Hit(
+                curie, "variant", self._conf["variant_synonym" if rank else "variant_label"]
+            )
         found = self._pick(self._sets.get(self._set(folded)), order, short=short)
         if found:
             return _Hit(found[1], "tokens", self._conf["tokens"])
         return None
 
-    def _resolve_core(self, core: list[str], order: dict[str, int], *, depth: int, caps: bool = False) -> _Hit | None:
+    def _resolve_core(
+        self, core: list[str], order: dict[str, int], *, depth: int, caps: bool = False
+    ) -> _Hit | None:
         """Resolve the words of a name without its side, through the rules in their order."""
         row = self._curated_folded.get(" ".join(core)) or self._curated_sets.get(self._set(core))
         if row is not None and row.object_id != NO_TERM:
@@ -637,18 +713,31 @@ class LabelNormalizer:
         if row is not None:  # a sided curated name: the structure itself matches exactly
             return _Hit(row.object_id, "curated", row.confidence or 0.9, EXACT)
         letters = len("".join(core))
-        short = 2 if caps and letters <= self.rules.short_name + 1 else int(letters <= self.rules.short_name)
+        short = (
+            2
+            if caps and letters <= self.rules.short_name + 1
+            else int(letters <= self.rules.short_name)
+        )
         hit = self._lookup(" ".join(core), core, order, short=short) or self._numbered_hit(core)
         if hit is _BEYOND:
             return None  # a numbered name past the count: nothing else may answer
         if hit or depth > 1:
             return hit
-        hit = self._narrowed(core, self._narrowing, order, depth=depth) or self._lesion(core, order, depth=depth) \
+        hit = (
+            self._narrowed(core, self._narrowing, order, depth=depth)
+            or self._lesion(core, order)
             or self._fallbacks(core, order, depth=depth)
+        )
         return hit or self._narrowed(core, self._late, order, depth=depth)
 
-    def _narrowed(self, core: list[str], rules: list[tuple[re.Pattern[str], float]], order: dict[str, int], *,
-                  depth: int) -> _Hit | None:
+    def _narrowed(
+        self,
+        core: list[str],
+        rules: list[tuple[re.Pattern[str], float]],
+        order: dict[str, int],
+        *,
+        depth: int,
+    ) -> _Hit | None:
         """Strip a narrowing qualifier and answer the broader term of what is left."""
         phrase = " ".join(core)
         for pattern, factor in rules:
@@ -656,28 +745,42 @@ class LabelNormalizer:
             if match:
                 inner = self._resolve_core(match["core"].split(), order, depth=depth + 1)
                 if inner:
-                    return inner._replace(via="narrowing", confidence=inner.confidence * factor,
-                                          predicate=_broaden(inner.predicate))
+                    return inner._replace(
+                        via="narrowing",
+                        confidence=inner.confidence * factor,
+                        predicate=_broaden(inner.predicate),
+                    )
         return None
 
     def _fallbacks(self, core: list[str], order: dict[str, int], *, depth: int) -> _Hit | None:
-        """Abbreviations, word variants, site adjectives, context and filler words, missing heads."""
+        """Try abbreviations, word variants, adjectives, context and filler words, missing heads."""
         expanded = [part for w in core for part in self._expansions.get(w, [w])]
         if expanded != core:
-            hit = self._lookup(" ".join(expanded), expanded, order) or _real(self._numbered_hit(expanded))
+            hit = self._lookup(" ".join(expanded), expanded, order) or _real(
+                self._numbered_hit(expanded)
+            )
             if hit is None and depth == 0:
                 hit = self._resolve_core(expanded, order, depth=depth + 1)
             if hit:
-                return hit._replace(via="expanded", confidence=min(hit.confidence, self._conf["expanded"]))
-        every = [alternatives[0][0] if (alternatives := self._variants.get(w)) else w for w in expanded]
+                return hit._replace(
+                    via="expanded", confidence=min(hit.confidence, self._conf["expanded"])
+                )
+        every = [
+            alternatives[0][0] if (alternatives := self._variants.get(w)) else w for w in expanded
+        ]
         variants = [every] if every != expanded else []
         for table in (self._variants, self._adjectives, self._nouns):
             for i, word in enumerate(expanded):
-                variants += [expanded[:i] + replacement + expanded[i + 1:] for replacement in table.get(word, ())]
+                variants += [
+                    expanded[:i] + replacement + expanded[i + 1 :]
+                    for replacement in table.get(word, ())
+                ]
         for variant in variants:
             hit = self._lookup(" ".join(variant), variant, order)
             if hit:
-                return hit._replace(via="variant", confidence=min(hit.confidence, self._conf["expanded"]))
+                return hit._replace(
+                    via="variant", confidence=min(hit.confidence, self._conf["expanded"])
+                )
         for variant in (expanded, *variants):
             hit = self._context(variant, order)
             if hit:
@@ -685,10 +788,14 @@ class LabelNormalizer:
         if len(expanded) > 1:
             for i, word in enumerate(expanded):
                 if word in self._fillers:
-                    variant = expanded[:i] + expanded[i + 1:]
-                    hit = self._lookup(" ".join(variant), variant, order) or _real(self._numbered_hit(variant))
+                    variant = expanded[:i] + expanded[i + 1 :]
+                    hit = self._lookup(" ".join(variant), variant, order) or _real(
+                        self._numbered_hit(variant)
+                    )
                     if hit:
-                        return hit._replace(via="filler", confidence=min(hit.confidence, self._conf["filler"]))
+                        return hit._replace(
+                            via="filler", confidence=min(hit.confidence, self._conf["filler"])
+                        )
         heads = self.rules.heads if expanded[-1] not in self.rules.heads else []
         for head in (*heads, *self.rules.organs):
             if head not in expanded:
@@ -698,7 +805,7 @@ class LabelNormalizer:
         return None
 
     def _context(self, words: list[str], order: dict[str, int]) -> _Hit | None:
-        """Drop a leading or trailing organ word that the rest lies in ("larynx glottis" -> glottis)."""
+        """Drop a leading or trailing organ the rest lies in ("larynx glottis" -> glottis)."""
         for size in (1, 2):
             if len(words) <= size:
                 break
@@ -708,7 +815,9 @@ class LabelNormalizer:
                     continue
                 inner = self._lookup(" ".join(rest), rest, order)
                 if inner and outer.curie in self.terms.ancestors(inner.curie):
-                    return inner._replace(via="context", confidence=min(inner.confidence, self._conf["expanded"]))
+                    return inner._replace(
+                        via="context", confidence=min(inner.confidence, self._conf["expanded"])
+                    )
         return None
 
     def _numbered_hit(self, core: list[str]) -> _Hit | None:
@@ -728,7 +837,12 @@ class LabelNormalizer:
                     name = template.format(code=code, region=region, n=number)
                     found = self._pick(self._exact.get(normalize_key(name)), self._order, short=0)
                     if found:
-                        return _Hit(found[1], "numbered", self._conf["numbered"] * rule.factor, rule.predicate)
+                        return _Hit(
+                            found[1],
+                            "numbered",
+                            self._conf["numbered"] * rule.factor,
+                            rule.predicate,
+                        )
                 return _BEYOND
         return None
 
@@ -740,16 +854,22 @@ class LabelNormalizer:
                 match = pattern.match(phrase)
                 if match:
                     region = match.groupdict().get("region") or ""
-                    return rule.beyond.format(code=f"{region[:1].upper()}{match['n']}", n=match["n"])
+                    return rule.beyond.format(
+                        code=f"{region[:1].upper()}{match['n']}", n=match["n"]
+                    )
         return None
 
-    def _lesion(self, core: list[str], order: dict[str, int], *, depth: int) -> _Hit | None:
-        """A site and a lesion head word: the site's lesion term, a MONDO term, or the generic one."""
+    def _lesion(self, core: list[str], order: dict[str, int]) -> _Hit | None:
+        """Resolve a site and a lesion head word: the site's lesion term, MONDO, or the generic."""
         heads = [i for i, w in enumerate(core) if w in self._kinds]
         if len(heads) != 1 or len(core) < 2:
             return None
         kind = self._kinds[core[heads[0]]]
-        organ = [w for i, w in enumerate(core) if i != heads[0] and w not in self._stop and w not in self._qualifiers]
+        organ = [
+            w
+            for i, w in enumerate(core)
+            if i != heads[0] and w not in self._stop and w not in self._qualifiers
+        ]
         site = self._site(organ, order)
         if site is None:
             return None
@@ -759,11 +879,11 @@ class LabelNormalizer:
         for broader in self.rules.lesion.broader.get(kind, ()):
             curie = self._lesions.get((site, broader))
             if curie:
-                return _Hit(curie, "lesion", self._conf["lesion_term"] * 0.9, BROAD, site)
+                return _Hit(curie, "lesion", self._conf["lesion_broader"], BROAD, site)
         names = [self._label_of(site), *self.terms.terms[site].synonyms]
         for template in self.rules.lesion.mondo.get(kind, ()):
             for name in names:
-                for rank, curie in self._exact.get(normalize_key(template.format(organ=name)), ()):
+                for _, curie in self._exact.get(normalize_key(template.format(organ=name)), ()):
                     if curie.startswith("MONDO:"):
                         return _Hit(curie, "lesion", self._conf["lesion_mondo"], CLOSE, site)
         generic = self.rules.lesion.generic.get(kind)
@@ -781,7 +901,11 @@ class LabelNormalizer:
         candidates.append([part for w in organ for part in self._expansions.get(w, [w])])
         for words in candidates:
             row = self._curated_folded.get(" ".join(words))
-            if row is not None and row.object_id.startswith("UBERON:") and row.predicate_id != BROAD:
+            if (
+                row is not None
+                and row.object_id.startswith("UBERON:")
+                and row.predicate_id != BROAD
+            ):
                 return row.object_id
             hit = self._lookup(" ".join(words), words, order, short=1)
             if hit and hit.curie.startswith("UBERON:"):
@@ -793,18 +917,32 @@ class LabelNormalizer:
         heads = [i for i, w in enumerate(words) if w in self._kinds]
         if len(heads) != 1 or len(words) < 2:
             return None
-        organ = [w for i, w in enumerate(words) if i != heads[0] and w not in self._stop and w not in self._qualifiers]
+        organ = [
+            w
+            for i, w in enumerate(words)
+            if i != heads[0] and w not in self._stop and w not in self._qualifiers
+        ]
         return self._site(organ, order)
 
     def _sided_term(self, curie: str, side: str) -> str | None:
-        """Return the sided term of a structure (memoized: a lazily built index, not a cache of names)."""
+        """Return the sided term of a structure (memoized: a lazy index, not a cache of names)."""
         key = (curie, side)
         if key not in self._sided_memo:
             self._sided_memo[key] = None
             for extra in ((), *([head] for head in self.rules.laterality.heads)):
-                found = next((f for names in self._names.get(curie, ())
-                              if (f := self._pick(self._sets.get(names.union((side, *extra))), self._order, short=0))
-                              and f[1] != curie), None)
+                found = next(
+                    (
+                        f
+                        for names in self._names.get(curie, ())
+                        if (
+                            f := self._pick(
+                                self._sets.get(names.union((side, *extra))), self._order, short=0
+                            )
+                        )
+                        and f[1] != curie
+                    ),
+                    None,
+                )
                 if found:
                     self._sided_memo[key] = found[1]
                     break
@@ -814,7 +952,13 @@ class LabelNormalizer:
         """Return the sided term of a structure, or the unsided one as a broader match."""
         sided = self._sided_term(hit.curie, side)
         if sided:
-            return _Hit(sided, "laterality", min(hit.confidence, self._conf["sided"]), hit.predicate, hit.site)
+            return _Hit(
+                sided,
+                "laterality",
+                min(hit.confidence, self._conf["sided"]),
+                hit.predicate,
+                hit.site,
+            )
         if self._term_side(hit.curie) == side:
             return hit
         factor = self.rules.laterality.unsided_factor
@@ -826,21 +970,38 @@ class LabelNormalizer:
         if row.object_id == NO_TERM:
             reason = (row.comment or "curated: no term fits this name").removeprefix("abstain: ")
             return self._abstained(raw, reason, row.confidence or 0.9)
-        return self._answer(raw, _Hit(row.object_id, "curated", row.confidence or 0.9, row.predicate_id))
+        return self._answer(
+            raw, _Hit(row.object_id, "curated", row.confidence or 0.9, row.predicate_id)
+        )
 
     def _answer(self, raw: str, hit: _Hit) -> Normalized:
         site = hit.site or self._sites.get(hit.curie)
         term = self.terms.terms.get(hit.curie)
-        return Normalized(raw=raw, term=hit.curie, label=term.label if term else hit.curie, predicate=hit.predicate,
-                          confidence=round(min(max(hit.confidence, 0.0), 1.0), 3), site=site, via=hit.via)
+        return Normalized(
+            raw=raw,
+            term=hit.curie,
+            label=term.label if term else hit.curie,
+            predicate=hit.predicate,
+            confidence=round(min(max(hit.confidence, 0.0), 1.0), 3),
+            site=site,
+            via=hit.via,
+        )
 
     @staticmethod
     def _abstained(raw: str, reason: str, confidence: float) -> Normalized:
-        return Normalized(raw=raw, term=None, label=None, predicate=None, confidence=confidence, via="abstain",
-                          reason=reason)
+        return Normalized(
+            raw=raw,
+            term=None,
+            label=None,
+            predicate=None,
+            confidence=confidence,
+            via="abstain",
+            reason=reason,
+        )
 
 
-def _unambiguous(table: dict, ) -> dict:
+def _unambiguous(table: dict[_K, list[MappingRow]]) -> dict[_K, MappingRow]:
+    """Keep the keys whose rows all map to one object."""
     return {key: rows[0] for key, rows in table.items() if len({r.object_id for r in rows}) == 1}
 
 
@@ -853,7 +1014,7 @@ def _broaden(predicate: str) -> str:
 
 
 def _shortness(text: str, limit: int) -> int:
-    """Return 2 for an all-capitals code of at most ``limit + 1`` letters, 1 for a short name, else 0."""
+    """Return 2 for an all-capitals code of ``limit + 1`` letters or fewer, 1 if short, else 0."""
     if len(text) > 2 * limit + 4:
         return 0
     letters = sum(map(str.isalpha, text))
@@ -869,5 +1030,5 @@ def _read_sites() -> dict[str, str]:
 
 @cache
 def load_normalizer() -> LabelNormalizer:
-    """Return the normalizer over the shipped terms, curated table and rules (built once per process)."""
+    """Return the normalizer over the shipped terms, curated table and rules (built once)."""
     return LabelNormalizer(load_terms(), synonyms=read_sssom(SYNONYMS_FILE))

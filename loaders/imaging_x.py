@@ -136,7 +136,7 @@ _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|\\^`]')
 
 
 def clean_url(raw: str) -> str | None:
-    """Return a landing page as a valid IRI: markdown escapes undone, spaces encoded; else ``None``.
+    r"""Return a landing page as a valid IRI: markdown escapes undone, spaces encoded; else ``None``.
 
     >>> clean_url("https://www.synapse.org/\\#!Synapse:syn1")
     'https://www.synapse.org/#!Synapse:syn1'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 
 pytestmark = pytest.mark.server
 
@@ -22,7 +22,7 @@ def test_no_server_errors(api, server) -> None:  # noqa: ANN001
             continue  # protocol endpoints: covered by the W3C protocol suite
 
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-        @schemathesis.given(case=op.as_strategy())
+        @given(case=op.as_strategy())
         def run(case) -> None:  # noqa: ANN001
             response = case.call(base_url=server.url)
             assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}"

@@ -17,7 +17,14 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from medfuse.kg.normalize import LabelNormalizer, LabelRules, Normalized, load_normalizer, load_rules, words_of
+from medfuse.kg.normalize import (
+    LabelNormalizer,
+    LabelRules,
+    Normalized,
+    load_normalizer,
+    load_rules,
+    words_of,
+)
 from medfuse.kg.terms import TermIndex
 from medfuse.loaders.tokens import normalize
 
@@ -46,20 +53,40 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 # ------------------------------------------------------------------------------------ laterality
-@pytest.mark.parametrize("raw", ["Kidney_L", "L_Kidney", "kidney (left)", "Lt Kidney", "kidney lt", "KIDNEY_LT",
-                                 "LeftKidney", "kidneyLeft", "kidney-l", "Left-Kidney", "left kidney", "kidney_left"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Kidney_L",
+        "L_Kidney",
+        "kidney (left)",
+        "Lt Kidney",
+        "kidney lt",
+        "KIDNEY_LT",
+        "LeftKidney",
+        "kidneyLeft",
+        "kidney-l",
+        "Left-Kidney",
+        "left kidney",
+        "kidney_left",
+    ],
+)
 def test_left_in_every_spelling(normalizer: LabelNormalizer, raw: str) -> None:
     found = normalizer.normalize(raw, modality="CT")
     assert (found.term, found.predicate) == (LEFT_KIDNEY, "skos:exactMatch"), found
 
 
-@pytest.mark.parametrize("raw", ["Kidney_R", "R_Kidney", "Rt. Kidney", "kidney (right)", "RightKidney", "kidney_rt"])
+@pytest.mark.parametrize(
+    "raw", ["Kidney_R", "R_Kidney", "Rt. Kidney", "kidney (right)", "RightKidney", "kidney_rt"]
+)
 def test_right_in_every_spelling(normalizer: LabelNormalizer, raw: str) -> None:
     assert normalizer.normalize(raw).term == RIGHT_KIDNEY
 
 
 def test_no_sided_term_gives_the_unsided_one_as_broad_match(normalizer: LabelNormalizer) -> None:
-    sided, plain = normalizer.normalize("parotid gland (left)"), normalizer.normalize("parotid gland")
+    sided, plain = (
+        normalizer.normalize("parotid gland (left)"),
+        normalizer.normalize("parotid gland"),
+    )
     assert (sided.term, sided.predicate, sided.via) == (PAROTID, "skos:broadMatch", "laterality")
     assert plain.predicate == "skos:exactMatch" and sided.confidence < plain.confidence
 
@@ -73,17 +100,20 @@ def test_a_letter_before_a_number_is_a_code_not_a_side(normalizer: LabelNormaliz
 
 
 # ------------------------------------------------------------------------------------ numbered
-@pytest.mark.parametrize(("raw", "label"), [
-    ("vertebra_L2", "lumbar vertebra 2"),
-    ("T11", "thoracic vertebra 11"),
-    ("thoracic vertebra 8", "thoracic vertebra 8"),
-    ("C6 vertebra", "mammalian cervical vertebra 6"),
-    ("vertebra C2", "vertebral bone 2"),
-    ("S1", "sacral vertebra 1"),
-    ("rib 9", "rib 9"),
-    ("9th rib", "rib 9"),
-    ("eleventh rib", "rib 11"),
-])
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("vertebra_L2", "lumbar vertebra 2"),
+        ("T11", "thoracic vertebra 11"),
+        ("thoracic vertebra 8", "thoracic vertebra 8"),
+        ("C6 vertebra", "mammalian cervical vertebra 6"),
+        ("vertebra C2", "vertebral bone 2"),
+        ("S1", "sacral vertebra 1"),
+        ("rib 9", "rib 9"),
+        ("9th rib", "rib 9"),
+        ("eleventh rib", "rib 11"),
+    ],
+)
 def test_numbered_structures(normalizer: LabelNormalizer, raw: str, label: str) -> None:
     assert normalizer.normalize(raw).label == label
 
@@ -94,73 +124,98 @@ def test_sided_rib_is_the_numbered_rib_as_broad_match(normalizer: LabelNormalize
 
 
 @pytest.mark.parametrize("raw", ["vertebra L7", "C9", "rib 14"])
-def test_numbers_past_the_count_abstain_with_the_reason(normalizer: LabelNormalizer, raw: str) -> None:
+def test_numbers_past_the_count_abstain_with_the_reason(
+    normalizer: LabelNormalizer, raw: str
+) -> None:
     found = normalizer.normalize(raw)
     assert found.term is None and found.via == "abstain" and "no" in (found.reason or "")
 
 
 def test_discs_map_to_the_disc_of_the_upper_vertebra_region(normalizer: LabelNormalizer) -> None:
     found = normalizer.normalize("disc L3-L4")
-    assert (found.label, found.predicate) == ("intervertebral disk of lumbar vertebra", "skos:broadMatch")
+    assert (found.label, found.predicate) == (
+        "intervertebral disk of lumbar vertebra",
+        "skos:broadMatch",
+    )
 
 
 # ------------------------------------------------------------------------------------ lungs, OARs
-@pytest.mark.parametrize(("raw", "label"), [
-    ("lung_lower_lobe_right", "lower lobe of right lung"),
-    ("Right Lung Upper Lobe", "upper lobe of right lung"),
-    ("left lung, lower lobe", "lower lobe of left lung"),
-    ("RightMiddleLobe", "middle lobe of right lung"),
-])
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("lung_lower_lobe_right", "lower lobe of right lung"),
+        ("Right Lung Upper Lobe", "upper lobe of right lung"),
+        ("left lung, lower lobe", "lower lobe of left lung"),
+        ("RightMiddleLobe", "middle lobe of right lung"),
+    ],
+)
 def test_lung_lobes(normalizer: LabelNormalizer, raw: str, label: str) -> None:
     assert normalizer.normalize(raw, modality="CT").label == label
 
 
-@pytest.mark.parametrize(("raw", "label"), [
-    ("Brain_Stem", "brainstem"),
-    ("Spinal_Cord", "spinal cord"),
-    ("Optic_Chiasm", "optic chiasma"),
-    ("OralCavity", "oral cavity"),
-    ("Glnd_Submand_L", "submandibular gland"),
-    ("Nrv_Optic_R", "cranial nerve II"),
-    ("Cochlea_R", "cochlea"),
-    ("Bone_Hyoid", "hyoid bone"),
-])
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("Brain_Stem", "brainstem"),
+        ("Spinal_Cord", "spinal cord"),
+        ("Optic_Chiasm", "optic chiasma"),
+        ("OralCavity", "oral cavity"),
+        ("Glnd_Submand_L", "submandibular gland"),
+        ("Nrv_Optic_R", "cranial nerve II"),
+        ("Cochlea_R", "cochlea"),
+        ("Bone_Hyoid", "hyoid bone"),
+    ],
+)
 def test_head_and_neck_organs_at_risk(normalizer: LabelNormalizer, raw: str, label: str) -> None:
     assert normalizer.normalize(raw, modality="CT").label == label
 
 
 # ------------------------------------------------------------------------------------ lesions
-@pytest.mark.parametrize(("raw", "term", "site"), [
-    ("Kidney Tumour", "mfles:kidney-tumour", KIDNEY),
-    ("liver tumor", "mfles:liver-tumour", LIVER),
-    ("lung nodules", "mfles:lung-nodule", LUNG),
-    ("enhancing tumor", "mfles:enhancing-tumour", BRAIN),
-    ("hepatic lesion", "mfles:liver-tumour", LIVER),
-    ("spleen tumour", "MONDO:0036696", "UBERON:0002106"),
-])
-def test_lesions_carry_their_site(normalizer: LabelNormalizer, raw: str, term: str, site: str) -> None:
+@pytest.mark.parametrize(
+    ("raw", "term", "site"),
+    [
+        ("Kidney Tumour", "mfles:kidney-tumour", KIDNEY),
+        ("liver tumor", "mfles:liver-tumour", LIVER),
+        ("lung nodules", "mfles:lung-nodule", LUNG),
+        ("enhancing tumor", "mfles:enhancing-tumour", BRAIN),
+        ("hepatic lesion", "mfles:liver-tumour", LIVER),
+        ("spleen tumour", "MONDO:0036696", "UBERON:0002106"),
+    ],
+)
+def test_lesions_carry_their_site(
+    normalizer: LabelNormalizer, raw: str, term: str, site: str
+) -> None:
     found = normalizer.normalize(raw)
     assert (found.term, found.site) == (term, site)
 
 
-def test_a_lesion_without_a_site_term_falls_back_to_the_generic_kind(normalizer: LabelNormalizer) -> None:
+def test_a_lesion_without_a_site_term_falls_back_to_the_generic_kind(
+    normalizer: LabelNormalizer,
+) -> None:
     found = normalizer.normalize("gallbladder nodule")
-    assert (found.term, found.predicate, found.site) == ("mfles:nodule", "skos:broadMatch", "UBERON:0002110")
+    assert (found.term, found.predicate, found.site) == (
+        "mfles:nodule",
+        "skos:broadMatch",
+        "UBERON:0002110",
+    )
 
 
 # ------------------------------------------------------------------------------------ spellings
-@pytest.mark.parametrize(("raw", "label"), [
-    ("Oesophagus", "esophagus"),
-    ("peritumoural oedema", "peritumoural oedema"),
-    ("haematoma", "haemorrhage"),
-    ("Kidneys", "kidney"),
-    ("Adrenal glands", "adrenal gland"),
-    ("pulmonary emboli", "pulmonary embolus"),
-    ("GallBladder", "gallbladder"),
-    ("InferiorVenaCava", "inferior vena cava"),
-    ("SPLEEN", "spleen"),
-    ("inferior-vena-cava", "inferior vena cava"),
-])
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("Oesophagus", "esophagus"),
+        ("peritumoural oedema", "peritumoural oedema"),
+        ("haematoma", "haemorrhage"),
+        ("Kidneys", "kidney"),
+        ("Adrenal glands", "adrenal gland"),
+        ("pulmonary emboli", "pulmonary embolus"),
+        ("GallBladder", "gallbladder"),
+        ("InferiorVenaCava", "inferior vena cava"),
+        ("SPLEEN", "spleen"),
+        ("inferior-vena-cava", "inferior vena cava"),
+    ],
+)
 def test_spelling_plural_and_case(normalizer: LabelNormalizer, raw: str, label: str) -> None:
     assert normalizer.normalize(raw).label == label
 
@@ -171,9 +226,27 @@ def test_words_split_at_case_digits_and_separators() -> None:
 
 
 # ------------------------------------------------------------------------------------ abstaining
-@pytest.mark.parametrize("raw", ["class 2", "Label_12", "roi_3", "Other", "unknown", "IGNORE", "foreground",
-                                 "background", "BG", "7", "", "  ", "kidney and spleen", "left lens overlap",
-                                 "benign", "tumour"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "class 2",
+        "Label_12",
+        "roi_3",
+        "Other",
+        "unknown",
+        "IGNORE",
+        "foreground",
+        "background",
+        "BG",
+        "7",
+        "",
+        "  ",
+        "kidney and spleen",
+        "left lens overlap",
+        "benign",
+        "tumour",
+    ],
+)
 def test_meaningless_names_abstain_with_a_reason(normalizer: LabelNormalizer, raw: str) -> None:
     found = normalizer.normalize(raw)
     assert found.term is None and found.label is None and found.predicate is None
@@ -205,9 +278,16 @@ def test_curated_abbreviation_with_modality(normalizer: LabelNormalizer) -> None
 def test_output_is_frozen_and_json_ready(normalizer: LabelNormalizer) -> None:
     found = normalizer.normalize("Kidney Tumour", modality="CT")
     data = json.loads(json.dumps(found.model_dump(mode="json")))
-    assert data == {"raw": "Kidney Tumour", "term": "mfles:kidney-tumour", "label": "kidney tumour",
-                    "predicate": "skos:exactMatch", "confidence": data["confidence"], "site": KIDNEY,
-                    "via": data["via"], "reason": None}
+    assert data == {
+        "raw": "Kidney Tumour",
+        "term": "mfles:kidney-tumour",
+        "label": "kidney tumour",
+        "predicate": "skos:exactMatch",
+        "confidence": data["confidence"],
+        "site": KIDNEY,
+        "via": data["via"],
+        "reason": None,
+    }
     assert 0 < data["confidence"] <= 1 and Normalized.model_validate(data) == found
     with pytest.raises(ValidationError):
         found.term = "UBERON:0002107"  # type: ignore[misc]
@@ -220,7 +300,11 @@ def test_every_answer_is_well_formed(normalizer: LabelNormalizer, terms: TermInd
         if found.term is None:
             assert found.reason and found.via == "abstain"
             continue
-        assert found.term in terms and found.predicate in PREDICATES and found.label == terms.label(found.term)
+        assert (
+            found.term in terms
+            and found.predicate in PREDICATES
+            and found.label == terms.label(found.term)
+        )
         assert found.site is None or found.site.startswith("UBERON:")
 
 
@@ -229,14 +313,23 @@ def test_normalizes_real_label_files_quickly(normalizer: LabelNormalizer) -> Non
     started = time.process_time()
     for raw, modality in names:
         normalizer.normalize(raw, modality=modality)
-    assert time.process_time() - started < 2.0  # ~0.05 s in practice; the target is > 20,000 names/s
+    assert (
+        time.process_time() - started < 2.0
+    )  # ~0.05 s in practice; the target is > 20,000 names/s
 
 
 # ------------------------------------------------------------------------------------ dev set
 def test_dev_set_accuracy(normalizer: LabelNormalizer) -> None:
     rows = _read(DEV)
-    wrong = [(r["raw"], r["modality"], normalizer.normalize(r["raw"], modality=r["modality"]).term, r["expected"])
-             for r in rows]
+    wrong = [
+        (
+            r["raw"],
+            r["modality"],
+            normalizer.normalize(r["raw"], modality=r["modality"]).term,
+            r["expected"],
+        )
+        for r in rows
+    ]
     wrong = [w for w in wrong if (w[2] or "ABSTAIN") != w[3]]
     assert 1 - len(wrong) / len(rows) >= 0.95, wrong
 
@@ -262,18 +355,28 @@ def test_dev_set_does_not_copy_the_gold_set() -> None:
 # ------------------------------------------------------------------------------------ rules file
 def test_rules_file_is_valid(terms: TermIndex) -> None:
     rules = load_rules()
-    for pattern in [a.pattern for a in rules.abstain] + [n.pattern for n in rules.narrowing] + \
-            [p for n in rules.numbered for p in n.patterns] + [p for p, _ in rules.spelling]:
+    for pattern in (
+        [a.pattern for a in rules.abstain]
+        + [n.pattern for n in rules.narrowing]
+        + [p for n in rules.numbered for p in n.patterns]
+        + [p for p, _ in rules.spelling]
+    ):
         re.compile(pattern)
     for rule in rules.numbered:
         assert "n" in "".join(rule.patterns) and rule.names and rule.count, rule.name
     assert all(0 < value <= 1 for value in rules.confidence.values())
     assert 0 < rules.laterality.unsided_factor < 1
-    curies = [r.term for r in rules.by_modality] + list(rules.lesion.generic.values()) + list(rules.exclude_under)
+    curies = (
+        [r.term for r in rules.by_modality]
+        + list(rules.lesion.generic.values())
+        + list(rules.exclude_under)
+    )
     assert all(curie in terms for curie in curies), [c for c in curies if c not in terms]
     assert set(rules.prefixes) == {"UBERON", "MONDO", "CL", "mfles"}
     assert all(set(order) == set(rules.prefixes) for order in rules.prefixes_by_modality.values())
-    assert set(rules.lesion.mondo) <= set(rules.lesion.kinds) and set(rules.lesion.generic) <= set(rules.lesion.kinds)
+    assert set(rules.lesion.mondo) <= set(rules.lesion.kinds) and set(rules.lesion.generic) <= set(
+        rules.lesion.kinds
+    )
 
 
 def test_rules_file_validates_as_loaded() -> None:
@@ -292,8 +395,13 @@ def test_rules_do_not_copy_gold_spellings() -> None:
     """Word lists generalise; a gold name written into them would only memorise the benchmark."""
     rules = load_rules()
     gold = {normalize(r["raw"]) for r in _read(GOLD)}
-    words = [r.name for r in rules.by_modality] + list(rules.expansions) + list(rules.plurals) + \
-        list(rules.adjectives) + list(rules.word_variants)
+    words = (
+        [r.name for r in rules.by_modality]
+        + list(rules.expansions)
+        + list(rules.plurals)
+        + list(rules.adjectives)
+        + list(rules.word_variants)
+    )
     copied = [w for w in words if normalize(w) in gold]
     assert not copied, copied
 
