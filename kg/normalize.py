@@ -519,8 +519,15 @@ class LabelNormalizer:
         row = self._curated.get(key)
         if row is not None:
             return self._from_row(raw, row)
-        entries = self._exact.get(key)  # fast path: the name is a label as written
-        if entries and not entries[0][0] and order is self._order and not self._early.search(key):
+        # Fast path: the name is a label as written (a disease may still state a site: go on).
+        entries = self._exact.get(key)
+        if (
+            entries
+            and not entries[0][0]
+            and order is self._order
+            and not entries[0][1].startswith("MONDO:")
+            and not self._early.search(key)
+        ):
             return self._answer(raw, _Hit(entries[0][1], "label", self._conf["label"]))
         if _CURIE.match(text):
             curie = compress(text)
