@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from medfuse.loaders.tokens import yaml_load as _yaml_load
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF
 
@@ -25,6 +23,7 @@ from medfuse.kg.namespaces import MF, term
 from medfuse.kg.terms import TermIndex
 from medfuse.loaders.model import FacetReport, LoadResult
 from medfuse.loaders.rdf import dataset_iri
+from medfuse.loaders.tokens import yaml_load as _yaml_load
 
 __all__ = ["CATALOG", "DEFAULT_PATH", "load"]
 

@@ -25,7 +25,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from medfuse.kg.errors import CatalogError, suggest
 from medfuse.kg.terms import TermIndex, facet_of
 from medfuse.loaders.mappings import CATALOG_FACETS, NO_TERM, facet_table
-from medfuse.loaders.model import DatasetFacts, FacetReport, LoadResult, QualityIssue, SourceRecord, slugify
+from medfuse.loaders.model import (
+    DatasetFacts,
+    FacetReport,
+    LoadResult,
+    QualityIssue,
+    SourceRecord,
+    slugify,
+)
 from medfuse.loaders.tokens import normalize, split_values
 
 __all__ = ["CATALOG", "DEFAULT_PATH", "ImagingXRecord", "read_records", "parse_samples", "clean_url", "load"]

@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from medfuse.loaders.tokens import yaml_load as _yaml_load
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
@@ -31,6 +29,7 @@ from medfuse.kg.terms import TermIndex
 from medfuse.loaders.mappings import NO_TERM, read_sssom
 from medfuse.loaders.model import DatasetFacts, FacetReport, LoadResult, SourceRecord
 from medfuse.loaders.rdf import dataset_iri
+from medfuse.loaders.tokens import yaml_load as _yaml_load
 
 __all__ = ["CATALOG", "DEFAULT_PATH", "LabelEntry", "LabelFile", "read_label_files", "label_iri", "load"]
 

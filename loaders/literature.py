@@ -14,11 +14,10 @@ from pathlib import Path
 
 import yaml
 
-from medfuse.loaders.tokens import yaml_load as _yaml_load
-
 from medfuse.kg.errors import CatalogError, UnknownTermError
 from medfuse.kg.terms import TermIndex
 from medfuse.loaders.model import DatasetFacts, FacetReport, LoadResult, SourceRecord
+from medfuse.loaders.tokens import yaml_load as _yaml_load
 
 __all__ = ["CATALOG", "DEFAULT_PATH", "load"]
 

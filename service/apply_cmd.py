@@ -1,7 +1,6 @@
 """The ``medfuse apply`` command: run a merge plan on data on disk (see :mod:`medfuse.kg.apply`).
 
-The root command group registers it with ``cli.add_command(apply)``. This module imports nothing
-from :mod:`medfuse.service.cli` at import time, so registering it there makes no import cycle.
+The root command group registers it with ``cli.add_command(apply)``.
 
 >>> apply.name
 'apply'
@@ -11,31 +10,24 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from medfuse.service.console import console, err, friendly
 
 __all__ = ["apply"]
 
-_console = Console()
-_err = Console(stderr=True)
-
-
-def _friendly(function: Callable) -> Callable:
-    """Apply :func:`medfuse.service.cli.friendly` at call time (it lives in the module that imports this one)."""
-
-    @wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from medfuse.service.cli import friendly
-
-        return friendly(function)(*args, **kwargs)
-
-    return wrapper
+_console, _err = console, err
 
 
 def _dataset_dirs(items: tuple[str, ...]) -> dict[str, Path]:
@@ -59,7 +51,7 @@ def _dataset_dirs(items: tuple[str, ...]) -> dict[str, Path]:
               help="Folder of one dataset (ID is the plan's dataset id, or id.variant), instead of searching --data.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="Output format of the final report.")
-@_friendly
+@friendly
 def apply(plan_path: Path, data: Path, out: Path, copy: bool, dataset_dirs: tuple[str, ...], fmt: str) -> None:
     """Relabel the datasets of a merge plan into one nnU-Net v2 raw dataset.
 

@@ -10,20 +10,17 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from medfuse.kg.errors import MedfuseError
+from medfuse.service.console import console, err, friendly
 
 __all__ = ["main", "cli", "default_store"]
 
-_console = Console()
-_err = Console(stderr=True)
+_console, _err = console, err
 
 
 def default_store() -> str:
@@ -46,20 +43,6 @@ def format_option(*choices: str, default: str = "table") -> Callable:
     """Return the shared ``--format`` option with the given choices."""
     return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True,
                         help="Output format.")
-
-
-def friendly(function: Callable) -> Callable:
-    """Turn medfuse errors into one line on stderr and exit code 2."""
-
-    @wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except MedfuseError as error:
-            _err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-            sys.exit(2)
-
-    return wrapper
 
 
 def _catalog(store: str):  # noqa: ANN202 - returns medfuse.kg.catalog.Catalog

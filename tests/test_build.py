@@ -12,7 +12,6 @@ from medfuse.kg.catalog import Catalog, run_named
 from medfuse.kg.errors import CatalogError, StoreNotBuiltError
 from medfuse.kg.store import open_store, snapshot_dir
 from medfuse.kg.terms import TermIndex
-
 from tests.conftest import SMALL_SOURCES
 
 

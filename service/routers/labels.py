@@ -10,7 +10,15 @@ from pydantic import BaseModel, Field
 
 from medfuse.kg.build import medfuse_version
 from medfuse.kg.catalog import TermRef
-from medfuse.kg.labels import DatasetLabel, RelatedLabel, dataset_labels, export_sssom, label_stats, related_labels
+from medfuse.kg.labels import (
+    DatasetLabel,
+    RelatedLabel,
+    dataset_labels,
+    export_sssom,
+    label_stats,
+    related_labels,
+)
+from medfuse.kg.normalize import Normalized
 from medfuse.service.deps import CatalogDep
 
 __all__ = ["router"]
@@ -25,18 +33,6 @@ class NormalizeRequest(BaseModel):
     modality: str | None = Field(None, max_length=50)
 
 
-class Normalized(BaseModel):
-    """One normalized name: the term, or ``null`` when the normalizer abstains."""
-
-    raw: str
-    term: str | None
-    label: str | None
-    predicate: str | None
-    confidence: float
-    site: str | None = None
-    reason: str | None = None
-
-
 class RelatedLabels(BaseModel):
     """Labels related to an anatomy term."""
 
@@ -47,10 +43,10 @@ class RelatedLabels(BaseModel):
 @router.post("/normalize", response_model=list[Normalized], summary="Map raw label names to ontology terms")
 def normalize_names(body: NormalizeRequest) -> list[Normalized]:
     """Normalize names such as ``"Lt. Kidney"`` or ``"GTVp"``; meaningless names abstain."""
-    from medfuse.kg.normalize import load_normalizer
+    from medfuse.kg.normalize import load_normalizer  # its indexes are built on first use
 
     normalizer = load_normalizer()
-    return [Normalized(**normalizer.normalize(name, modality=body.modality).model_dump()) for name in body.names]
+    return [normalizer.normalize(name, modality=body.modality) for name in body.names]
 
 
 @router.get("/stats", summary="Counts of the label layer")

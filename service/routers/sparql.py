@@ -18,7 +18,8 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from medfuse.service.deps import RuntimeDep
-from medfuse.service.workers import GRAPH_TYPES, RESULT_TYPES, Request as QueryRequest, choose
+from medfuse.service.workers import GRAPH_TYPES, RESULT_TYPES, choose
+from medfuse.service.workers import Request as QueryRequest
 
 __all__ = ["router", "accepted"]
 
@@ -120,27 +121,38 @@ async def sparql_get(runtime: RuntimeDep, request: Request) -> Response:
     return await _answer(runtime, request, params["query"], params)
 
 
-@router.post("/sparql", summary="SPARQL query (POST, form-encoded or application/sparql-query)")
-async def sparql_post(runtime: RuntimeDep, request: Request) -> Response:
-    """Answer a query sent in the body."""
+async def _operation(request: Request, key: str, direct: str) -> tuple[list[str], dict[str, list[str]]] | Response:
+    """Read a POSTed operation: ``key=`` form-encoded, or the body as ``direct`` media type (UTF-8 only).
+
+    Returns the operation strings and every protocol parameter, or the error response.
+    """
     media, charset = _media_type(request)
     url_params = parse_qs(request.url.query, keep_blank_values=True)
     if media == _FORM:
         form = await _form(request)
         if isinstance(form, Response):
             return form
-        return await _answer(runtime, request, form.get("query", []), {**url_params, **form})
-    if media == "application/sparql-query":
+        return form.get(key, []), {**url_params, **form}
+    if media == direct:
         if charset not in (None, "utf-8", "utf8"):
-            return _text(400, f"the query must be UTF-8, not {charset}")
+            return _text(400, f"the {key} must be UTF-8, not {charset}")
         try:
             text = (await request.body()).decode("utf-8")
         except UnicodeDecodeError:
-            return _text(400, "the query body is not UTF-8")
-        if "query" in url_params:
-            return _text(400, "send the query either in the body or as `query=`, not both")
-        return await _answer(runtime, request, [text], url_params)
-    return _text(415, f"POST a query as {_FORM} or application/sparql-query, not {media or 'no media type'}")
+            return _text(400, f"the {key} body is not UTF-8")
+        if key in url_params:
+            return _text(400, f"send the {key} either in the body or as `{key}=`, not both")
+        return [text], url_params
+    return _text(415, f"POST a {key} as {_FORM} or {direct}, not {media or 'no media type'}")
+
+
+@router.post("/sparql", summary="SPARQL query (POST, form-encoded or application/sparql-query)")
+async def sparql_post(runtime: RuntimeDep, request: Request) -> Response:
+    """Answer a query sent in the body."""
+    read = await _operation(request, "query", "application/sparql-query")
+    if isinstance(read, Response):
+        return read
+    return await _answer(runtime, request, *read)
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
@@ -164,22 +176,10 @@ async def update(runtime: RuntimeDep, request: Request) -> Response:
     refused = _authorize(runtime, request)
     if refused:
         return refused
-    media, charset = _media_type(request)
-    url_params = parse_qs(request.url.query, keep_blank_values=True)
-    if media == _FORM:
-        form = await _form(request)
-        if isinstance(form, Response):
-            return form
-        updates, params = form.get("update", []), {**url_params, **form}
-    elif media == "application/sparql-update":
-        if charset not in (None, "utf-8", "utf8"):
-            return _text(400, f"the update must be UTF-8, not {charset}")
-        try:
-            updates, params = [(await request.body()).decode("utf-8")], url_params
-        except UnicodeDecodeError:
-            return _text(400, "the update body is not UTF-8")
-    else:
-        return _text(415, f"POST an update as {_FORM} or application/sparql-update, not {media or 'no media type'}")
+    read = await _operation(request, "update", "application/sparql-update")
+    if isinstance(read, Response):
+        return read
+    updates, params = read
     if len(updates) != 1:
         return _text(400, f"expected exactly one `update` parameter, got {len(updates)}")
     if params.get("using-graph-uri") or params.get("using-named-graph-uri"):
