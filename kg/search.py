@@ -32,9 +32,11 @@ _RESOLVE_FACET = {"dim": "dim", "annotation": "annotation"}
 
 
 class Constraint(BaseModel):
-    """One resolved search constraint."""
+    """One resolved search constraint (``implied_by`` names the phrase that carried it)."""
 
     option: str
+    facet: str = ""
+    implied_by: str | None = None
     input: str
     id: str | None = None
     label: str | None = None
@@ -75,8 +77,12 @@ def resolve_constraints(catalog: Catalog, **options: str | bool | None) -> dict[
             out[option] = Constraint(option=option, input=str(bool(text)).lower())
             continue
         resolution: Resolution = catalog.terms.resolve(str(text), _RESOLVE_FACET.get(option, option))
-        out[option] = Constraint(option=option, input=str(text), id=resolution.curie,
+        out[option] = Constraint(option=option, facet=option, input=str(text), id=resolution.curie,
                                  label=resolution.label, via=resolution.via)
+        for facet, curie in resolution.implies:
+            key = facet if facet not in options or options.get(facet) is None else f"{facet} (from {option})"
+            out[key] = Constraint(option=key, facet=facet, input=str(text), id=curie, label=catalog.terms.label(curie),
+                                  via="implied by a compound phrase", implied_by=str(text))
     return out
 
 
@@ -86,7 +92,7 @@ def _matching(catalog: Catalog, constraint: Constraint) -> dict[str, list[str]]:
         rows = run_named(catalog.store, "labelled_datasets", labelled=constraint.input == "true").values()
         return {compress(r["dataset"]).removeprefix("mfd:"): [] for r in rows}
     found: dict[str, list[str]] = {}
-    rows = run_named(catalog.store, "facet_match", facet=FACET_PROPERTY[constraint.option],
+    rows = run_named(catalog.store, "facet_match", facet=FACET_PROPERTY[constraint.facet or constraint.option],
                      term=term(constraint.id)).values()
     for row in rows:
         found.setdefault(compress(row["dataset"]).removeprefix("mfd:"), []).append(compress(row["matched"]))
@@ -96,12 +102,13 @@ def _matching(catalog: Catalog, constraint: Constraint) -> dict[str, list[str]]:
 def _reason(catalog: Catalog, summary: DatasetSummary, constraint: Constraint) -> str:
     if constraint.option == "labelled":
         return f"labelled is {summary.labelled}, not {constraint.input}"
-    field = {"modality": "modalities", "disease": "diseases", "task": "tasks"}.get(constraint.option, constraint.option)
+    facet = constraint.facet or constraint.option
+    field = {"modality": "modalities", "disease": "diseases", "task": "tasks"}.get(facet, facet)
     has = getattr(summary, field, None)
-    if constraint.option == "access":
+    if facet == "access":
         return f"access is {summary.access}, not {constraint.label}"
     shown = ", ".join(t.label for t in has) if has else "none recorded"
-    return f"no {constraint.option} at or under {constraint.label!r} ({constraint.id}); has: {shown}"
+    return f"no {facet} at or under {constraint.label!r} ({constraint.id}); has: {shown}"
 
 
 def search(

@@ -37,6 +37,7 @@ __all__ = [
     "Resolution",
     "TermIndex",
     "load_terms",
+    "compound_terms",
     "facet_of",
 ]
 
@@ -96,7 +97,11 @@ class Term(BaseModel):
 
 
 class Resolution(BaseModel):
-    """How a free-text input was resolved to a term, and by which rule."""
+    """How a free-text input was resolved to a term, and by which rule.
+
+    ``implies`` holds the terms of other facets a pre-coordinated phrase carries ("chest X-ray":
+    X-ray radiography, and the thorax as anatomy).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -105,6 +110,7 @@ class Resolution(BaseModel):
     curie: str
     label: str
     via: str
+    implies: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -233,6 +239,11 @@ class TermIndex:
 
         :raises UnknownTermError: when nothing matches; the error lists close spellings.
         """
+        compound = compound_terms().get((normalize(text), facet))
+        if compound is not None:
+            curie, implies = compound
+            return Resolution(input=text, facet=facet, curie=curie, label=self.label(curie), via="compound phrase",
+                              implies=implies)
         hits = self.lookup(text, facet)
         if not hits:
             raise UnknownTermError(text, facet, self.suggest(text, facet))
@@ -343,6 +354,20 @@ def _read_skos(graph: Graph) -> Iterator[Term]:
             parents=tuple(parents),
             scheme=scheme,
         )
+
+
+@cache
+def compound_terms() -> dict[tuple[str, str], tuple[str, tuple[tuple[str, str], ...]]]:
+    """Return (normalized phrase, facet) → (term, implied (facet, term) pairs), from
+    ``ontology/mappings/compound-terms.tsv``."""
+    resource = files("medfuse.ontology").joinpath("mappings", "compound-terms.tsv")
+    out = {}
+    rows = [line.split("\t") for line in resource.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    for phrase, facet, curie, implies in rows[1:]:
+        pairs = tuple(tuple(item.split("=", 1)) for item in implies.split(";") if item)
+        out[(normalize(phrase), facet)] = (curie, pairs)  # type: ignore[assignment]
+    return out
 
 
 @cache

@@ -39,11 +39,14 @@ def test_mri_finds_multimodal_ct_mr_datasets(catalog: Catalog) -> None:
     assert len(multimodal) >= 20  # Imaging-X writes these "CT/MR", "CT/ MR/ PET", ...
 
 
-def test_chest_xray_classification(catalog: Catalog) -> None:
-    result = search(catalog, modality="X-ray", anatomy="chest", task="classification")
-    names = {m.name.casefold() for m in result.strict}
-    assert any("chest" in n or "cxr" in n or "chexpert" in n for n in names), names
+def test_chest_xray_finds_cxr_classification_sets(catalog: Catalog) -> None:
+    result = search(catalog, modality="chest X-ray", task="classification")
+    assert result.query["modality"].id == "mfmod:xray"
+    assert result.query["anatomy"].id == "UBERON:0000915" and result.query["anatomy"].implied_by == "chest X-ray"
+    ids = _ids(result)
+    assert {"chexpert", "nih-chest-x-ray-14"} <= ids, sorted(ids)
     assert all("mftask:classification" in m.matched["task"] for m in result.strict)
+    assert ids == _ids(search(catalog, modality="X-ray", anatomy="chest", task="classification"))
 
 
 def test_strict_and_near_matches_with_reasons(catalog: Catalog) -> None:
