@@ -118,6 +118,8 @@ class Catalog:
     def __init__(self, store: Store, terms: TermIndex) -> None:
         self.store = store
         self.terms = terms
+        #: Answers derived from this graph snapshot, by kind (search keeps its facet matches here).
+        self.cache: dict[str, dict] = {}
 
     def _ref(self, iri: object) -> TermRef:
         curie = compress(str(iri))
@@ -184,12 +186,18 @@ class Catalog:
         return self.summaries[self.resolve_id(text)]
 
     def detail(self, text: str) -> DatasetDetail:
-        """Return one dataset with its quality issues."""
+        """Return one dataset with its quality issues (cached per graph)."""
         summary = self.get(text)
+        details = self.cache.setdefault("detail", {})
+        if summary.id not in details:
+            details[summary.id] = self._detail(summary)
+        return details[summary.id]
+
+    def _detail(self, summary: DatasetSummary) -> DatasetDetail:
         issues = []
         for row in run_named(self.store, "quality_issues", dataset=MFD[summary.id]).values():
             issues.append(Issue(
                 kind=row["kind"], field=row["field"], value=row["value"], message=row["message"],
                 term=self._ref(row["term"]) if row["term"] else None,
             ))
-        return DatasetDetail(**summary.model_dump(), issues=issues)
+        return DatasetDetail(**dict(summary), issues=issues)

@@ -62,6 +62,8 @@ class SearchResult(BaseModel):
     query: dict[str, Constraint]
     strict: list[Match]
     near: list[NearMatch]
+    total_strict: int = 0
+    total_near: int = 0
 
 
 def resolve_constraints(catalog: Catalog, **options: str | bool | None) -> dict[str, Constraint]:
@@ -87,7 +89,15 @@ def resolve_constraints(catalog: Catalog, **options: str | bool | None) -> dict[
 
 
 def _matching(catalog: Catalog, constraint: Constraint) -> dict[str, list[str]]:
-    """Return dataset id → the dataset's own terms that met the constraint."""
+    """Return dataset id → the dataset's own terms that met the constraint (cached per graph)."""
+    key = (constraint.facet or constraint.option, constraint.id, constraint.input if constraint.option == "labelled" else None)
+    cache = catalog.cache.setdefault("facet_match", {})
+    if key not in cache:
+        cache[key] = _match_uncached(catalog, constraint)
+    return cache[key]
+
+
+def _match_uncached(catalog: Catalog, constraint: Constraint) -> dict[str, list[str]]:
     if constraint.option == "labelled":
         rows = run_named(catalog.store, "labelled_datasets", labelled=constraint.input == "true").values()
         return {compress(r["dataset"]).removeprefix("mfd:"): [] for r in rows}
@@ -115,6 +125,7 @@ def search(
     catalog: Catalog,
     *,
     limit: int | None = None,
+    offset: int = 0,
     near: bool = True,
     **options: str | bool | None,
 ) -> SearchResult:
@@ -122,23 +133,29 @@ def search(
 
     :param options: any of ``modality, anatomy, disease, task, dim, access, annotation`` (text)
         and ``labelled`` (bool).
-    :param limit: cap each of ``strict`` and ``near`` (no cap by default).
+    :param limit: return at most this many of each of ``strict`` and ``near`` (no cap by default).
+    :param offset: skip this many of each first (pagination); ``total_strict``/``total_near`` count all.
     :param near: also list datasets that miss exactly one constraint (needs two or more).
     """
     constraints = resolve_constraints(catalog, **options)
     summaries = catalog.summaries
     matches = {option: _matching(catalog, c) for option, c in constraints.items()}
-    strict: list[Match] = []
-    nearby: list[NearMatch] = []
-    for dataset_id, summary in summaries.items():
+    strict_ids: list[str] = []
+    near_ids: list[tuple[str, str]] = []
+    for dataset_id in summaries:
         missed = [option for option in constraints if dataset_id not in matches[option]]
-        matched = {option: matches[option][dataset_id] for option in constraints if dataset_id in matches[option]}
         if not missed:
-            strict.append(Match(**summary.model_dump(), matched=matched))
+            strict_ids.append(dataset_id)
         elif near and len(missed) == 1 and len(constraints) > 1:
-            option = missed[0]
-            nearby.append(NearMatch(**summary.model_dump(), matched=matched, missing=option,
-                                    reason=_reason(catalog, summary, constraints[option])))
-    if limit is not None:
-        strict, nearby = strict[:limit], nearby[:limit]
-    return SearchResult(query=constraints, strict=strict, near=nearby)
+            near_ids.append((dataset_id, missed[0]))
+    window = slice(offset, None if limit is None else offset + limit)
+
+    def matched(dataset_id: str) -> dict[str, list[str]]:
+        return {option: matches[option][dataset_id] for option in constraints if dataset_id in matches[option]}
+
+    # Models are built only for the page asked for: a broad search matches hundreds of datasets.
+    strict = [Match(**dict(summaries[d]), matched=matched(d)) for d in strict_ids[window]]
+    nearby = [NearMatch(**dict(summaries[d]), matched=matched(d), missing=option,
+                        reason=_reason(catalog, summaries[d], constraints[option])) for d, option in near_ids[window]]
+    return SearchResult(query=constraints, strict=strict, near=nearby, total_strict=len(strict_ids),
+                        total_near=len(near_ids))

@@ -64,12 +64,11 @@ def search_datasets(
     is used (``anatomy=abdomen`` finds liver datasets).
     """
     result = search(catalog, modality=modality, anatomy=anatomy, disease=disease, task=task, dim=dim,
-                    access=access, labelled=labelled)
-    window = slice((page - 1) * per_page, page * per_page)
+                    access=access, labelled=labelled, limit=per_page, offset=(page - 1) * per_page)
     return SearchPage(
         query=result.query, page=page, per_page=per_page,
-        strict=StrictPage(total=len(result.strict), items=result.strict[window]),
-        near=NearPage(total=len(result.near), items=result.near[window]),
+        strict=StrictPage(total=result.total_strict, items=result.strict),
+        near=NearPage(total=result.total_near, items=result.near),
     )
 
 
