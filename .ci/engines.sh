@@ -25,10 +25,24 @@ buffers=${VIRT_BUFFERS:-85000}   # 8 KiB pages, ~0.7 GiB: plenty for the medfuse
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# alive PIDFILE: the recorded process runs and is ours (its command line names $dir, so a
+# recycled PID of an unrelated process is never waited for or killed).
+alive() {
+  [[ -f "$1" ]] || return 1
+  local pid; pid=$(cat "$1")
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir"
+}
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-virt_up() { curl -fs -o /dev/null "http://127.0.0.1:${virt_http}/sparql?query=ASK%7B%7D"; }
-ox_up() { curl -fs -o /dev/null "http://127.0.0.1:${ox_port}/query?query=ASK%7B%7D"; }
+# http_ok PORT PATH: a GET answers 200 (bash's /dev/tcp: a clean CI machine may have no curl).
+http_ok() {
+  local status
+  status=$(timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" || exit 1
+    printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" "$1" >&3
+    head -c 12 <&3' "$1" "$2" 2>/dev/null) || return 1
+  [[ $status == HTTP/1.?" 200" ]]
+}
+virt_up() { http_ok "$virt_http" '/sparql?query=ASK%7B%7D'; }
+ox_up() { http_ok "$ox_port" '/query?query=ASK%7B%7D'; }
 isql() { isql-vt "127.0.0.1:${virt_sql}" dba dba "exec=$1" >>"$dir/virt/isql.log" 2>&1; }
 
 wait_for() {  # wait_for NAME CHECK PIDFILE LOG T0
@@ -50,7 +64,7 @@ install() {
       virtuoso-opensource-7-bin >/dev/null
     echo "installed virtuoso-opensource-7-bin in $(since "$t0") s"
   fi
-  if ! command -v oxigraph >/dev/null 2>&1; then
+  if ! oxigraph --version 2>/dev/null | grep -q '^oxigraph 0\.5\.'; then
     # Normally present: the `test` extra of pyproject.toml pins the same range.
     python -m pip install --quiet 'oxigraph>=0.5,<0.6'
   fi
@@ -58,7 +72,10 @@ install() {
 
 start_virtuoso() {
   local v="$dir/virt"
-  if alive "$v/virtuoso.pid" && virt_up; then echo "virtuoso already up (pid $(cat "$v/virtuoso.pid"))"; return 0; fi
+  if alive "$v/virtuoso.pid"; then  # running, or still starting: wait for it
+    wait_for "virtuoso (already started)" virt_up "$v/virtuoso.pid" "$v/virtuoso.log" "$(now)"
+    return
+  fi
   if port_busy "$virt_http" || port_busy "$virt_sql"; then
     echo "port ${virt_http} or ${virt_sql} is taken by another process; set VIRT_HTTP_PORT/VIRT_SQL_PORT" >&2
     return 1
@@ -96,16 +113,17 @@ EOF
   local t0; t0=$(now)
   (cd "$v" && exec virtuoso-t +foreground +configfile "$v/virtuoso.ini" >"$v/stdout.log" 2>&1 </dev/null) &
   echo $! >"$v/virtuoso.pid"
+  # No grant needed: on a fresh 7.2.5 database dba may already write through
+  # /sparql-graph-crud-auth (GSP PUT -> 201) and /sparql-auth (update -> 200) with digest auth.
   wait_for virtuoso virt_up "$v/virtuoso.pid" "$v/virtuoso.log" "$t0"
-  # GSP writes (/sparql-graph-crud-auth, digest dba/dba) need the SPARQL_UPDATE role; dba holds
-  # it on a fresh 7.2.5 DB, granting again is harmless and keeps older builds working.
-  isql 'GRANT SPARQL_UPDATE TO "dba";' || true
-  isql 'checkpoint;'
 }
 
 start_oxigraph() {
   local o="$dir/ox"
-  if alive "$o.pid" && ox_up; then echo "oxigraph already up (pid $(cat "$o.pid"))"; return 0; fi
+  if alive "$o.pid"; then
+    wait_for "oxigraph (already started)" ox_up "$o.pid" "$dir/ox.log" "$(now)"
+    return
+  fi
   if port_busy "$ox_port"; then
     echo "port ${ox_port} is taken by another process; set OX_PORT" >&2
     return 1

@@ -83,9 +83,9 @@ SEARCHES = [{"anatomy": "abdomen"}, {"disease": "glioma"}, {"modality": "MRI", "
 @pytest.fixture(scope="session")
 def embedded(built_store: Path) -> Iterator[Store]:
     """The embedded store: the session's on-disk build, opened read-only."""
-    yield open_store(built_store)
-    # Not closed: OxigraphStore.close() raises RuntimeError on a read-only store (pyoxigraph's
-    # flush() raises RuntimeError, not OSError); the process exit releases it.
+    store = open_store(built_store)
+    yield store
+    store.close()
 
 
 @pytest.fixture(scope="session")

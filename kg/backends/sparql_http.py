@@ -20,35 +20,45 @@ Answers become the same :class:`~medfuse.kg.store.Result` terms as the embedded 
 (``xsd:string`` literals become untyped rdflib Literals, as in
 :func:`medfuse.kg.backends.oxigraph.from_oxigraph`).
 
-Engine quirks handled here, measured on Virtuoso 07.20.3229 (Debian 7.2.5) and Oxigraph 0.5.13
-(``shared/notes/engines/REPORT.md``, sections 1.3, 2.3, 2.6):
+Engine quirks, measured here on Virtuoso 07.20.3229 (Debian ``virtuoso-opensource-7-bin`` 7.2.5)
+and Oxigraph server 0.5.13 unless a source is given (``shared/notes/engines/REPORT.md`` 1.3, 2.3, 2.6):
 
 - Virtuoso never answers a POST with ``Content-Type: application/sparql-query``
   (https://github.com/openlink/virtuoso-opensource/issues/842): every query is form-encoded.
-- Virtuoso answers ``ASK`` as a one-row SELECT binding ``__ASK_RETVAL`` to 1 or 0, in every result
-  format (REPORT 2.3): the client asks for JSON and returns a real boolean, also when a ``format``
-  is requested (it re-serializes the boolean with pyoxigraph, byte for byte what the embedded
-  store writes).
-- Virtuoso's default graph is the union of *all* graphs, including its own system graphs
-  (``virtrdf:``, ``http://www.w3.org/ns/ldp#``, ``http://localuriqaserver/sparql``, ~2,500 triples on
-  a fresh database), and ``GRAPH ?g`` ranges over them too. Unless a query declares its own ``FROM``,
-  the client sends the medfuse graphs as ``default-graph-uri`` and ``named-graph-uri`` (both are
-  needed: Virtuoso keeps every graph named when only the default graph is given), which makes the
-  dataset exactly the embedded store's: the union of the medfuse graphs, and those graphs named.
-- Virtuoso answers ``SELECT ?g WHERE { GRAPH ?g {} }`` with one row and ``?g`` unbound:
-  :meth:`SparqlHttpStore.graphs` asks for graphs holding a triple instead.
-- Virtuoso returns ``xsd:boolean`` values in SPARQL JSON as ``"1"``/``"0"`` (N-Triples has
-  ``"true"``), typed literals with the SPARQL 1.0 type ``typed-literal``, ``xsd:string`` as an
-  explicit datatype, and ``xsd:dateTime`` in ``Z`` form: all become the terms the embedded store
-  gives (rdflib normalizes the lexical form of booleans and date-times).
+- Virtuoso answers ``ASK`` as a SELECT binding ``__ASK_RETVAL``: one row holding 1 when true, *no
+  row* when false, in every results format (REPORT 2.3). Its TSV is not SPARQL TSV (quoted names
+  without ``?``, IRIs as strings, raw tabs and newlines inside values), its JSON writes
+  ``xsd:boolean`` as ``"1"``/``"0"`` and uses the SPARQL 1.0 type ``typed-literal``. So for
+  SELECT and ASK the client always asks Virtuoso for JSON, normalizes the terms, and writes a
+  requested ``format`` itself with pyoxigraph (:func:`result_bytes`, the embedded store's writer).
+  CONSTRUCT/DESCRIBE answers are Virtuoso's own bytes (its N-Triples, Turtle, RDF/XML and JSON-LD
+  are standard).
+- Virtuoso's default graph is the union of *all* graphs, its system graphs included (``virtrdf:``,
+  ``http://www.w3.org/ns/ldp#``, ``http://localuriqaserver/sparql``: ~2,500 triples on a fresh
+  database), and ``GRAPH ?g`` ranges over them too. Unless a query has its own ``FROM``
+  (:func:`medfuse.kg.queries.has_dataset_clause`), the client sends the medfuse graphs as both
+  ``default-graph-uri`` and ``named-graph-uri`` (with only the former, every graph stays named):
+  the dataset is then the embedded store's, the union of the medfuse graphs with each one named.
+- Virtuoso answers ``SELECT ?g WHERE { GRAPH ?g {} }`` with one row and ``?g`` unbound, and takes
+  14 s for ``SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }`` on 120k triples:
+  :meth:`SparqlHttpStore.graphs` uses ``... GROUP BY ?g`` there, which answers in 10 ms.
 - Virtuoso's "anytime" queries come back *partial* with HTTP 206 and ``X-SQL-State: S1TAT``
-  (``README.ANYTIME.md`` in openlink/virtuoso-opensource), and ``ResultSetMaxRows`` truncates
-  answers silently (the Debian ini ships 10,000): both raise :class:`StoreError`; keep
-  ``ResultSetMaxRows`` above the largest answer (``.ci/engines.sh`` sets 1,000,000).
-- Oxigraph ``serve`` has no authentication (put it behind a proxy); ``serve-read-only`` refuses
-  writes with 403. Virtuoso writes need digest auth (``/sparql-auth``, ``/sparql-graph-crud-auth``).
-- Graphs are written as N-Triples, serialized here: rdflib's ``n3()`` may emit Turtle's triple
-  quotes, which N-Triples does not have.
+  (``README.ANYTIME.md`` in openlink/virtuoso-opensource): :class:`StoreError`.
+  ``ResultSetMaxRows`` cuts answers silently (the Debian ini ships 10,000); a SELECT cut there
+  carries ``X-SPARQL-MaxRows`` (also when it has exactly that many rows), which raises
+  :class:`StoreError`; a CONSTRUCT cut there says nothing. Keep the limit above the largest
+  answer (``.ci/engines.sh`` sets 1,000,000).
+- Virtuoso's Graph Store ignores the request's ``Content-Type`` and sniffs the body: valid
+  N-Triples is read as Turtle (fine), but it reads broken lines leniently (``<a> <b> broken .``
+  stores ``<graph#broken>``) and rejects others as "unsupported type text/plain" with HTTP 500,
+  leaving the old graph in place. The client only ever sends N-Triples it serialized itself.
+- Virtuoso lower-cases language tags, as Oxigraph does; rdflib normalizes booleans and
+  date-times (``Z`` and ``+00:00``), so those terms compare equal across engines.
+- Writes: Virtuoso needs HTTP digest auth (``/sparql-auth``, ``/sparql-graph-crud-auth``);
+  Oxigraph ``serve`` has none (keep it on loopback or behind a proxy), ``serve-read-only``
+  answers 403.
+- Graphs are written as N-Triples serialized here (:func:`nt_term`): rdflib's ``n3()`` may emit
+  Turtle's triple quotes, which N-Triples does not have.
 
 >>> nt_term(Literal('say "hi"\\n', lang="en"))
 '"say \\\\"hi\\\\"\\\\n"@en'
@@ -77,19 +87,19 @@ from medfuse.kg.queries import has_dataset_clause, inject_values
 from medfuse.kg.store import Result, Triple
 
 __all__ = [
-    "Engine",
     "ENGINES",
-    "Endpoints",
-    "SparqlHttpStore",
     "MEDFUSE_ROOT",
+    "Endpoints",
+    "Engine",
+    "SparqlHttpStore",
     "detect_engine",
     "endpoints_for",
-    "query_form",
     "nt_term",
     "nt_triples",
-    "term_from_json",
-    "result_from_json",
+    "query_form",
     "result_bytes",
+    "result_from_json",
+    "term_from_json",
 ]
 
 #: IRIs of the medfuse graphs start with this; other graphs of an engine are not ours.
@@ -120,7 +130,7 @@ class Engine:
     rewrite_results: bool = False
     #: Its default graph and named graphs include graphs that are not medfuse's.
     scope_dataset: bool = False
-    #: Lists graphs; ``GRAPH ?g {}`` is wrong on Virtuoso.
+    #: Lists the graphs (see the module docstring for Virtuoso's form).
     graphs_query: str = "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"
 
 
@@ -130,7 +140,7 @@ ENGINES: dict[str, Engine] = {
         query="/sparql", update="/sparql-auth", store="/sparql-graph-crud-auth", auth="digest",
         suffixes=("/sparql", "/sparql-auth", "/sparql-graph-crud-auth", "/sparql-graph-crud"),
         rewrite_results=True, scope_dataset=True,
-        graphs_query="SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+        graphs_query="SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
     ),
     "oxigraph": Engine(query="/query", update="/update", store="/store", auth="basic",
                        suffixes=("/query", "/update", "/store")),
@@ -376,6 +386,7 @@ class SparqlHttpStore:
         ``store_endpoint`` (Graph Store Protocol).
     :param graph_prefix: :meth:`graphs` lists (and Virtuoso queries see) only graphs under it.
     :param graph_cache_seconds: how long the list of graphs that scopes Virtuoso queries is reused.
+    :param transport: an httpx transport to send requests through (tests use ``httpx.MockTransport``).
     """
 
     def __init__(
@@ -390,17 +401,17 @@ class SparqlHttpStore:
         store_endpoint: str | None = None,
         graph_prefix: str = MEDFUSE_ROOT,
         graph_cache_seconds: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.location = location
         self.timeout = timeout
         self.graph_prefix = graph_prefix
         self.graph_cache_seconds = graph_cache_seconds
-        self._engine = engine
         self._overrides = {"query": query_endpoint, "update": update_endpoint, "store": store_endpoint}
         self._credentials = credentials
         self._endpoints: Endpoints | None = None
         self._graph_cache: tuple[float, list[str]] | None = None
-        self._client = httpx.Client(timeout=self._timeout(timeout), follow_redirects=True)
+        self._client = httpx.Client(timeout=self._timeout(timeout), follow_redirects=True, transport=transport)
         if engine is not None:
             self._endpoints = self._resolve(engine)
 
@@ -436,7 +447,7 @@ class SparqlHttpStore:
     # -- HTTP --
 
     def _send(self, method: str, url: str, *, what: str, timeout: float | None = None,
-              **kwargs: object) -> httpx.Response:
+              ok: tuple[int, ...] = (200, 201, 204), **kwargs: object) -> httpx.Response:
         """Send one request; turn every failure into a named error that names the URL."""
         limit = self.timeout if timeout is None else timeout
         try:
@@ -455,7 +466,7 @@ class SparqlHttpStore:
         if status == 206 or response.headers.get("x-sql-state") == "S1TAT":
             raise StoreError(f"the SPARQL engine at {url} gave a partial answer (HTTP {status}, "
                              "X-SQL-State S1TAT: its time limit ran out); narrow the query or raise the limit")
-        if status in (200, 201, 204):
+        if status in ok:
             return response
         message = " ".join(response.text.split())[:400]
         if status == 400 and what == "query":
@@ -492,7 +503,10 @@ class SparqlHttpStore:
         format: str | None = None,
         timeout: float | None = None,
     ) -> Result | bytes:
-        """Run a query with ``bindings`` pre-bound; with ``format``, return the engine's bytes in it.
+        """Run a query with ``bindings`` pre-bound; with ``format``, return the answer in that media type.
+
+        The bytes are the engine's own, except where its results formats are not standard
+        (Virtuoso: SELECT and ASK are written here, see the module docstring).
 
         :raises QueryError: for a malformed query or a format the query form cannot take.
         :raises QueryTimeoutError: when the engine does not answer within ``timeout``.
@@ -507,7 +521,7 @@ class SparqlHttpStore:
                 noun = "CONSTRUCT/DESCRIBE" if kind == "graph" else "SELECT/ASK"
                 raise QueryError(f"{noun} answers cannot be written as {format}")
             if kind != "graph" and self.endpoints.profile.rewrite_results:
-                payload = self._post_query(text, _JSON, timeout=timeout).json()
+                payload = self._json(self._post_query(text, _JSON, timeout=timeout))
                 return result_bytes(result_from_json(payload, form=form), format)
             response = self._post_query(text, format, timeout=timeout)
             if _media_type(response) != format:
@@ -522,12 +536,13 @@ class SparqlHttpStore:
                 raise StoreError(f"the SPARQL engine at {self.endpoints.query} sent bad N-Triples: {error}") from error
             triples = [(from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)) for t in parsed]
             return Result(kind="graph", triples=triples)  # type: ignore[arg-type]
-        response = self._post_query(text, _JSON, timeout=timeout)
+        return result_from_json(self._json(self._post_query(text, _JSON, timeout=timeout)), form=form)
+
+    def _json(self, response: httpx.Response) -> dict:
         try:
-            payload = response.json()
+            return response.json()
         except json.JSONDecodeError as error:
             raise StoreError(f"the SPARQL engine at {self.endpoints.query} sent malformed JSON: {error}") from error
-        return result_from_json(payload, form=form)
 
     def update(self, text: str) -> None:
         """Run a SPARQL Update on the engine's update endpoint, with the store's credentials."""
@@ -544,18 +559,15 @@ class SparqlHttpStore:
         if body:
             self._send("PUT", url, what=f"write of graph <{name}>", params={"graph": name}, content=body,
                        headers={"Content-Type": _NTRIPLES}, auth=self._auth())
-        else:
-            try:
-                self._send("DELETE", url, what=f"delete of graph <{name}>", params={"graph": name}, auth=self._auth())
-            except StoreError as error:
-                if "HTTP 404" not in str(error):
-                    raise
+        else:  # a graph that does not exist is already what was asked for
+            self._send("DELETE", url, what=f"delete of graph <{name}>", params={"graph": name},
+                       ok=(200, 204, 404), auth=self._auth())
         self._graph_cache = None
 
     def graphs(self) -> list[str]:
         """Return the IRIs of the named graphs under ``graph_prefix`` that hold triples, sorted."""
         response = self._post_query(self.endpoints.profile.graphs_query, _JSON, timeout=None, scoped=False)
-        rows = result_from_json(response.json(), form="select").rows
+        rows = result_from_json(self._json(response), form="select").rows
         return sorted({str(g) for (g,) in rows if isinstance(g, URIRef) and str(g).startswith(self.graph_prefix)})
 
     def close(self) -> None:
