@@ -27,7 +27,15 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
 from medfuse.kg.errors import CatalogError, suggest
 from medfuse.kg.namespaces import GRAPH, MF, compress, term
-from medfuse.kg.store import Store, Triple, is_remote, new_snapshot, open_store, publish_snapshot
+from medfuse.kg.store import (
+    Store,
+    Triple,
+    is_remote,
+    new_snapshot,
+    nt_triples,
+    open_store,
+    publish_snapshot,
+)
 from medfuse.kg.terms import TermIndex, facet_of, load_terms
 from medfuse.loaders import LOADERS
 from medfuse.loaders.model import FacetReport, LoadResult
@@ -142,12 +150,16 @@ def graph_contents(
     return graphs
 
 
-def _snapshot_id(graphs: Mapping[str, list[Triple]]) -> str:
+def _serialize(graphs: Mapping[str, list[Triple]]) -> dict[str, bytes]:
+    """Serialize each graph once, as N-Triples without duplicate lines: hashed, then loaded."""
+    return {name: nt_triples(dict.fromkeys(triples)) for name, triples in graphs.items()}
+
+
+def _snapshot_id(data: Mapping[str, bytes]) -> str:
     digest = hashlib.sha256()
-    for name in sorted(graphs):
+    for name in sorted(data):
         digest.update(name.encode())
-        for s, p, o in graphs[name]:
-            digest.update(f"{s.n3()} {p.n3()} {o.n3()}\n".encode())
+        digest.update(data[name])
     return digest.hexdigest()[:16]
 
 
@@ -162,10 +174,11 @@ def _meta_triples(snapshot: str, results: list[LoadResult]) -> Iterator[Triple]:
         yield URIRef(result.graph), MF.catalog, Literal(result.source)
 
 
-def _write(store: Store, graphs: Mapping[str, list[Triple]], progress: Callable[[str], None]) -> None:
-    for name, triples in graphs.items():
-        progress(f"writing {compress(name)} ({len(triples):,} triples)")
-        store.replace_graph(name, triples)
+def _write(store: Store, data: Mapping[str, bytes], progress: Callable[[str], None]) -> None:
+    for name, body in data.items():
+        lines = body.count(b"\n")
+        progress(f"writing {compress(name)} ({lines:,} triples)")
+        store.replace_graph(name, body)
 
 
 def build(
@@ -195,16 +208,17 @@ def build(
         results.append(loader.load(path, terms=terms, known=known))
     progress("materializing the ontology closure")
     graphs = graph_contents(results, terms)
-    snapshot = _snapshot_id(graphs)
-    graphs[META_GRAPH] = list(_meta_triples(snapshot, results))
+    data = _serialize(graphs)
+    snapshot = _snapshot_id(data)
+    data[META_GRAPH] = nt_triples(_meta_triples(snapshot, results))
     if store is not None:
-        _write(store, graphs, progress)
+        _write(store, data, progress)
         where = store.location
     elif location is None:
         raise ValueError("build(None) needs an open `store` to write into")
     elif is_remote(location):
         target = open_store(location, token=token)
-        _write(target, graphs, progress)
+        _write(target, data, progress)
         where = str(location)
     else:
         root = Path(location).expanduser()
@@ -214,7 +228,7 @@ def build(
         partial = new_snapshot(root, f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{snapshot[:8]}")
         target = OxigraphStore(partial, fresh=True)
         try:
-            _write(target, graphs, progress)
+            _write(target, data, progress)
             progress("compacting")
             target.optimize()
         finally:
@@ -226,7 +240,7 @@ def build(
         location=where,
         datasets=sum(len(r.datasets) for r in results),
         records={r.source: r.records for r in results},
-        triples={compress(name): len(t) for name, t in graphs.items()},
+        triples={compress(name): body.count(b"\n") for name, body in data.items()},
         normalization={r.source: r.report for r in results},
         issues=_issue_counts(results),
         seconds=round(time.perf_counter() - started, 2),

@@ -7,11 +7,15 @@ nothing (``label_3``, ``background``), the labels and exact synonyms of UBERON, 
 medfuse lesion terms (as written, then with case, separators, plurals, ordinals and British
 spelling folded, then as a set of words), laterality (the sided UBERON term where one exists,
 else the unsided term as ``skos:broadMatch``), numbered vertebrae, ribs and discs, lesion names
-with their site, and a few cautious fallbacks (abbreviations, site adjectives, filler words). It
-abstains rather than guess: there is no edit-distance matching.
+with their site, and cautious fallbacks: abbreviations (the rules' and the curated table's),
+TG-263 part-and-side suffixes (``Eye_AL``), FreeSurfer glosses (``Left-MFG---middle-frontal-gyrus``),
+glued and split-off prefixes (``superiorfrontal``, ``peri-tumoral``), word and phrase variants
+(a chamber's "blood pool" is its cavity), site adjectives, filler words and missing heads. Disease
+terms get a site from MONDO's hierarchy. It abstains rather than guess: there is no edit-distance
+matching.
 
-All word lists and patterns are data, read once from ``ontology/mappings/label-rules.yaml``;
-this module holds the algorithm only.
+All word lists and patterns are data, read once from ``ontology/mappings/label-rules.yaml``
+(schema: :mod:`medfuse.kg.normalize_rules`); this module holds the algorithm only.
 
 >>> normalizer = load_normalizer()
 >>> normalizer.normalize("Lt. Kidney", modality="CT").term
@@ -22,17 +26,25 @@ this module holds the algorithm only.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from importlib.resources import files
+from itertools import chain, repeat
 from typing import NamedTuple, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict
 
-from medfuse.kg.errors import CatalogError
 from medfuse.kg.namespaces import MF, compress
+from medfuse.kg.normalize_rules import (
+    BROAD,
+    CLOSE,
+    EXACT,
+    NARROW,
+    RULES_FILE,
+    LabelRules,
+    load_rules,
+)
 from medfuse.kg.terms import TermIndex, load_terms, skos_graph
 from medfuse.loaders.mappings import NO_TERM, MappingRow, MappingSet, read_sssom
 from medfuse.loaders.tokens import normalize as normalize_key
@@ -49,18 +61,8 @@ __all__ = [
     "words_of",
 ]
 
-#: The rules file, in ``ontology/mappings/``.
-RULES_FILE = "label-rules.yaml"
 #: The curated label spellings, in ``ontology/mappings/``.
 SYNONYMS_FILE = "label-synonyms.sssom.tsv"
-
-EXACT, CLOSE, BROAD, NARROW = (
-    "skos:exactMatch",
-    "skos:closeMatch",
-    "skos:broadMatch",
-    "skos:narrowMatch",
-)
-_PREDICATES = (EXACT, CLOSE, BROAD, NARROW)
 
 
 class Normalized(BaseModel):
@@ -85,140 +87,6 @@ class Normalized(BaseModel):
     reason: str | None = None
 
 
-# ------------------------------------------------------------------------------------ rules file
-class _Abstain(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    pattern: str
-    reason: str
-    unless_found: bool = False
-    raw: bool = False
-
-
-class _Narrowing(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    pattern: str
-    factor: float
-    late: bool = False
-
-
-class _Numbered(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    name: str
-    patterns: list[str]
-    regions: dict[str, str] = {}
-    count: dict[str, int]
-    names: list[str]
-    predicate: str = EXACT
-    factor: float = 1.0
-    beyond: str
-
-
-class _Lesion(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    kinds: dict[str, list[str]]
-    qualifiers: list[str]
-    broader: dict[str, list[str]]
-    mondo: dict[str, list[str]]
-    generic: dict[str, str]
-
-
-class _ByModality(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    name: str
-    modalities: list[str]
-    term: str
-    predicate: str
-    confidence: float
-    note: str
-
-
-class _Laterality(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    words: dict[str, str]
-    short: dict[str, str]
-    both: list[str]
-    heads: list[str]
-    unsided_factor: float
-
-
-class LabelRules(BaseModel):
-    """The validated content of ``label-rules.yaml``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    version: int
-    prefixes: list[str]
-    prefixes_by_modality: dict[str, list[str]]
-    exclude_under: dict[str, str]
-    modality_aliases: dict[str, str]
-    stop_words: list[str]
-    plurals: dict[str, str]
-    not_plural: list[str]
-    spelling: list[tuple[str, str]]
-    ordinals: dict[str, int]
-    laterality: _Laterality
-    expansions: dict[str, str]
-    adjectives: dict[str, str]
-    fillers: list[str]
-    heads: list[str]
-    organs: list[str]
-    word_variants: dict[str, list[str]]
-    abstain: list[_Abstain]
-    narrowing: list[_Narrowing]
-    numbered: list[_Numbered]
-    lesion: _Lesion
-    by_modality: list[_ByModality]
-    confidence: dict[str, float]
-    short_name: int
-
-    @field_validator("abstain", "narrowing", "numbered", "spelling")
-    @classmethod
-    def _patterns_compile(cls, value: list) -> list:
-        for item in value:
-            for pattern in _patterns_of(item):
-                try:
-                    re.compile(pattern)
-                except re.error as error:
-                    raise ValueError(f"invalid regular expression {pattern!r}: {error}") from error
-        return value
-
-    @field_validator("by_modality")
-    @classmethod
-    def _known_predicates(cls, value: list[_ByModality]) -> list[_ByModality]:
-        for rule in value:
-            if rule.predicate not in _PREDICATES:
-                raise ValueError(f"unknown predicate {rule.predicate!r} for {rule.name!r}")
-        return value
-
-
-def _patterns_of(item: object) -> list[str]:
-    if isinstance(item, tuple):
-        return [item[0]]
-    if isinstance(item, _Numbered):
-        return item.patterns
-    return [item.pattern]
-
-
-@cache
-def load_rules() -> LabelRules:
-    """Read and validate ``ontology/mappings/label-rules.yaml`` (once per process).
-
-    :raises CatalogError: naming the file when it is not valid YAML or breaks the schema.
-
-    >>> load_rules().laterality.words["left"]
-    'left'
-    """
-    resource = files("medfuse.ontology").joinpath("mappings", RULES_FILE)
-    source = f"ontology/mappings/{RULES_FILE}"
-    try:
-        data = yaml.safe_load(resource.read_text(encoding="utf-8"))
-        return LabelRules.model_validate(data)
-    except yaml.YAMLError as error:
-        raise CatalogError(source, f"not valid YAML: {error}") from error
-    except ValidationError as error:
-        raise CatalogError(source, f"does not follow the rules schema: {error}") from error
-
-
 # ------------------------------------------------------------------------------------ words
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 #: Word breaks inside a token: camelCase, an acronym before a word, letters before or after digits.
@@ -226,7 +94,7 @@ _BREAKS = re.compile(
     r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2,})"
     r"|(?<=[A-Za-z]{2})(?=\d)|(?<=\d)(?!(?:st|nd|rd|th)\b)(?=[A-Za-z]{2,})"
 )
-_NON_WORD = re.compile(r"[^0-9a-z]+")
+_WORD = re.compile(r"[0-9a-z]+")
 _PAREN = re.compile(r"\(([^()]*)\)?")
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _CURIE = re.compile(r"^[A-Za-z]+:[A-Za-z0-9_.-]+$")
@@ -244,26 +112,55 @@ def words_of(text: str, *, split_case: bool = True) -> list[str]:
         text = _POSSESSIVE.sub("", text)
     if split_case:
         text = _BREAKS.sub(" ", text)
-    return [w for w in _NON_WORD.split(text.casefold()) if w]
+    return _key_words(text.casefold())
 
 
-class _Canon:
-    """Fold one word: ordinals to digits, plurals to singular, British to American spelling."""
+def _key_words(key: str) -> list[str]:
+    """Split a case-folded name at everything but digits and letters a-z."""
+    if key.isascii() and key.replace(" ", "").isalnum():  # most names: plain words
+        return key.split()
+    if "'" in key or "\u2019" in key:
+        key = _POSSESSIVE.sub("", key)
+    return _WORD.findall(key)
+
+
+class _Canon(dict[str, str]):
+    """Word -> folded word (ordinals to digits, plurals to singular, British to American spelling).
+
+    A dict that fills itself: after its first use a word folds with one C-level lookup, which is
+    what keeps indexing a hundred thousand names fast.
+    """
 
     def __init__(self, rules: LabelRules) -> None:
+        super().__init__()
         self._ordinals = {w: str(n) for w, n in rules.ordinals.items()}
         self._plurals = rules.plurals
         self._keep = frozenset(rules.not_plural)
         self._spelling = [(re.compile(p), r) for p, r in rules.spelling]
         self._any_spelling = re.compile("|".join(f"(?:{p})" for p, _ in rules.spelling) or "(?!)")
-        #: Word -> folded word, filled as words are seen.
-        self.memo: dict[str, str] = {}
+        #: A line (one word) that a spelling rule changes.
+        self._any_line = re.compile(rf"(?m)^[^\n]*(?:{self._any_spelling.pattern})[^\n]*")
 
-    def __call__(self, word: str) -> str:
-        folded = self.memo.get(word)
-        if folded is None:
-            folded = self.memo[word] = self._fold(word)
+    def __missing__(self, word: str) -> str:
+        folded = self[word] = self._fold(word)
         return folded
+
+    def prime(self, words: Iterable[str]) -> frozenset[str]:
+        """Fold many new words at once and return those that folding changes.
+
+        One scan of all the words finds those the spelling rules touch; the others need folding
+        only if they end in "s", start with a digit or are listed.
+        """
+        new = [w for w in set(words) if w not in self]
+        text = "\n".join(new)
+        spelled = {m[0] for m in self._any_line.finditer(text)}
+        listed = self._ordinals.keys() | self._plurals.keys()
+        for word in new:
+            if word in spelled or word in listed or word[-1] == "s" or word[0].isdigit():
+                self[word] = self._fold(word)
+            else:
+                self[word] = word
+        return frozenset(w for w, f in self.items() if w != f)
 
     def _fold(self, word: str) -> str:
         if word in self._ordinals:
@@ -305,6 +202,7 @@ _K = TypeVar("_K")
 
 #: One candidate of an index key: (rank 0 label / 1 synonym, CURIE).
 _Entry = tuple[int, str]
+_SIDES = ("left", "right")
 
 
 class LabelNormalizer:
@@ -341,7 +239,46 @@ class LabelNormalizer:
         self._aliases = {k.casefold(): v for k, v in rules.modality_aliases.items()}
         lat = rules.laterality
         self._side_words, self._side_short, self._both = lat.words, lat.short, frozenset(lat.both)
-        #: Abstain patterns, one regular expression per (late, raw) group; the group names the reason.
+        self._build_abstain()
+        self._gloss = re.compile(rules.gloss)
+        self._modality_memo: dict[str | None, tuple[frozenset[str], dict[str, int]]] = {}
+        self._sided_memo: dict[tuple[str, str], str | None] = {}
+        self._side_memo: dict[str, str | None] = {}
+        self._names: dict[str, list[frozenset[str]]] = {}
+        self._disease_sites: dict[str, str | None] = {}
+        self._broad: dict[str, bool] = {}
+        self._narrowing = [(re.compile(n.pattern), n.factor) for n in rules.narrowing if not n.late]
+        self._late = [(re.compile(n.pattern), n.factor) for n in rules.narrowing if n.late]
+        self._numbered = [([re.compile(p) for p in n.patterns], n) for n in rules.numbered]
+        self._build_word_tables()
+        self._by_modality: dict[str, list] = {}
+        for rule in rules.by_modality:
+            self._by_modality.setdefault(" ".join(self._fold(words_of(rule.name))), []).append(rule)
+        synonyms = synonyms if synonyms is not None else read_sssom(SYNONYMS_FILE)
+        # Indexing makes ~700,000 small containers and no garbage; a collector pass every few
+        # hundred allocations would rescan them all (it doubled the build time).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._build_term_index()
+            self._build_curated(synonyms)
+            self._build_catalog()
+            self._build_lesions()
+        finally:
+            if collecting:
+                gc.enable()
+
+    # ------------------------------------------------------------------ index building
+    def _fold(self, words: Iterable[str]) -> list[str]:
+        return list(map(self._canon.__getitem__, words))
+
+    def _set(self, folded: Iterable[str]) -> frozenset[str]:
+        words = frozenset(folded)
+        return words - self._stop if not words.isdisjoint(self._stop) else words
+
+    def _build_abstain(self) -> None:
+        """Compile the abstain patterns: one expression per (late, raw) group; groups name reasons."""
+        rules = self.rules
         self._abstain: dict[bool, list[tuple[bool, re.Pattern[str], dict[str, str]]]] = {
             False: [],
             True: [],
@@ -361,12 +298,10 @@ class LabelNormalizer:
         self._early = re.compile(
             "|".join(f"(?:{a.pattern})" for a in rules.abstain if not a.unless_found) or "(?!)"
         )
-        self._modality_memo: dict[str | None, tuple[frozenset[str], dict[str, int]]] = {}
-        self._sided_memo: dict[tuple[str, str], str | None] = {}
-        self._side_memo: dict[str, str | None] = {}
-        self._narrowing = [(re.compile(n.pattern), n.factor) for n in rules.narrowing if not n.late]
-        self._late = [(re.compile(n.pattern), n.factor) for n in rules.narrowing if n.late]
-        self._numbered = [([re.compile(p) for p in n.patterns], n) for n in rules.numbered]
+
+    def _build_word_tables(self) -> None:
+        """Turn the rules' word lists into lookup tables of folded words."""
+        rules = self.rules
         self._expansions = {k: v.split() for k, v in rules.expansions.items()}
         #: word -> alternative word lists (site adjective -> organ noun, and back).
         self._adjectives = {k: [v.split()] for k, v in rules.adjectives.items()}
@@ -375,93 +310,123 @@ class LabelNormalizer:
             if " " not in noun:
                 self._nouns.setdefault(noun, []).append([adjective])
         self._fillers = frozenset(rules.fillers)
-        self._variants = {k: [[v] for v in vs] for k, vs in rules.word_variants.items()}
-        self._kinds = {self._canon(w): kind for kind, ws in rules.lesion.kinds.items() for w in ws}
-        self._qualifiers = frozenset(self._canon(w) for w in rules.lesion.qualifiers)
-        self._by_modality: dict[str, list[_ByModality]] = {}
-        for rule in rules.by_modality:
-            self._by_modality.setdefault(" ".join(self._fold(words_of(rule.name))), []).append(rule)
-        self._build_term_index()
-        self._build_curated(synonyms if synonyms is not None else read_sssom(SYNONYMS_FILE))
-        self._build_catalog()
-        self._build_lesions()
-
-    # ------------------------------------------------------------------ index building
-    def _fold(self, words: Iterable[str]) -> list[str]:
-        memo, canon = self._canon.memo, self._canon
-        return [memo.get(w) or canon(w) for w in words]
-
-    def _set(self, folded: Iterable[str]) -> frozenset[str]:
-        words = frozenset(folded)
-        return words - self._stop if not words.isdisjoint(self._stop) else words
+        #: One word -> its variants; phrases (several words) -> theirs, matched in place.
+        self._variants: dict[str, list[list[str]]] = {}
+        self._phrases: list[tuple[list[str], list[list[str]]]] = []
+        for key, values in rules.word_variants.items():
+            words, alternatives = self._fold(key.split()), [self._fold(v.split()) for v in values]
+            if len(words) == 1:
+                self._variants[words[0]] = alternatives
+            else:
+                self._phrases.append((words, alternatives))
+        self._bound = frozenset(rules.bound_prefixes)
+        self._glued = sorted(rules.glued, key=len, reverse=True)
+        lesion = rules.lesion
+        self._kinds = {self._canon[w]: kind for kind, ws in lesion.kinds.items() for w in ws}
+        self._qualifiers = frozenset(self._fold(lesion.qualifiers))
+        self._optional = frozenset(self._fold(lesion.optional))
+        self._connectors = frozenset(rules.disease_sites.connectors)
 
     def _build_term_index(self) -> None:
-        """Index every label and synonym: as written, folded word by word, and as a word set."""
+        """Index every label and synonym: as written, folded word by word, and as a word set.
+
+        Built column by column (all keys, then all word lists, ...) because comprehensions run
+        several times faster than one Python loop doing every step for each of ~130,000 names.
+        """
         excluded: set[str] = set()
         for root in self.rules.exclude_under:
             excluded |= self.terms.descendants(root) | {root}
-        self._exact: dict[str, list[_Entry]] = {}
-        self._folded: dict[str, list[_Entry]] = {}
-        self._sets: dict[frozenset[str], list[_Entry]] = {}
-        self._names: dict[str, list[frozenset[str]]] = {}
-        exact, folded_index, sets, stop = self._exact, self._folded, self._sets, self._stop
-        memo, fold = self._canon.memo, self._canon
-        for term in self.terms.terms.values():
-            if term.curie.split(":", 1)[0] not in self._order or term.curie in excluded:
-                continue
-            names = self._names[term.curie] = []
-            rank = 0
-            for name in (term.label, *term.synonyms):
-                entry = (rank, term.curie)
-                rank = 1
-                key = normalize_key(name)
-                exact.setdefault(key, []).append(entry)
-                words = _NON_WORD.split(_POSSESSIVE.sub("", key) if "'" in key else key)
-                folded = [memo.get(w) or fold(w) for w in words if w]
-                if not folded:
-                    continue
-                folded_index.setdefault(" ".join(folded), []).append(entry)
-                word_set = frozenset(w for w in folded if w not in stop)
-                sets.setdefault(word_set, []).append(entry)
-                names.append(word_set)
-        order = self._order
+        order, stop, fold = self._order, self._stop, self._canon.__getitem__
+        #: The terms that may answer a label name.
+        self._answering = {
+            c for c in self.terms.terms if c[: c.find(":")] in order and c not in excluded
+        }
+        terms = [self.terms.terms[curie] for curie in self._answering]
+        names = [term.label for term in terms]
+        names += [name for term in terms for name in term.synonyms]
+        entries = [(0, term.curie) for term in terms]
+        entries += [e for term in terms for e in repeat((1, term.curie), len(term.synonyms))]
+        keys = [normalize_key(name) for name in names]
+        words = [_key_words(key) for key in keys]
+        changed = self._canon.prime(chain.from_iterable(words))
+        folded = [w if changed.isdisjoint(w) else list(map(fold, w)) for w in words]
+        word_sets = [
+            word_set - stop if not stop.isdisjoint(word_set) else word_set
+            for word_set in map(frozenset, folded)
+        ]
+        self._exact = _grouped(keys, entries, order)
+        self._sets = _grouped(word_sets, entries, order)
+        self._sets.pop(frozenset(), None)
+        # Only the names whose folded words differ from their key ("Kidneys", "x-ray"): a
+        # key that is already folded holds the other names of its folded form.
+        joined = [" ".join(w) for w in folded]
+        other = [i for i, (j, key) in enumerate(zip(joined, keys)) if j != key and j]
+        self._refolded = _grouped([joined[i] for i in other], [entries[i] for i in other], order)
+        #: Every word of every indexed name (a word found whole is never split, see ``_unglue``).
+        self._vocabulary = frozenset(self._canon) | frozenset(self._canon.values())
 
-        def sort_key(entry: _Entry) -> tuple[int, int, str]:
-            return entry[0], order[entry[1].split(":", 1)[0]], entry[1]
+    def _folded(self, joined: str) -> list[_Entry]:
+        """Return the entries of the names whose folded words, joined, are ``joined``."""
+        plain, refolded = self._exact.get(joined), self._refolded.get(joined)
+        if plain and refolded:
+            return _grouped(repeat(joined), [*plain, *refolded], self._order)[joined]
+        return plain or refolded or []
 
-        for table in (exact, folded_index, sets):
-            for key, entries in table.items():
-                if len(entries) > 1:
-                    table[key] = sorted(set(entries), key=sort_key)
+    def _word_sets(self, curie: str) -> list[frozenset[str]]:
+        """Return the word sets of a term's names (memoized: only sided lookups need them)."""
+        found = self._names.get(curie)
+        if found is None:
+            term = self.terms.terms[curie]
+            found = self._names[curie] = [
+                self._set(folded)
+                for name in (term.label, *term.synonyms)
+                if (folded := self._fold(_key_words(normalize_key(name))))
+            ]
+        return found
 
     def _build_curated(self, synonyms: MappingSet) -> None:
         """Index the curated rows as written, folded, as word sets, and by their unsided core.
 
         A sided row that answers the unsided structure ("Parotid_L" -> parotid gland, broadMatch)
-        also says what the name without its side means, so "Parotid_R" needs no row of its own.
+        also says what the name without its side means, so "Parotid_R" needs no row of its own;
+        a sided row that answers a sided term ("iliac_artery_right" -> right common iliac artery)
+        answers the other side with that term's mirror. A one-word capitals code that answers
+        exactly ("WM" -> white matter) also stands for its term inside longer names.
         """
         self._curated: dict[str, MappingRow] = {}
         by_folded: dict[str, list[MappingRow]] = {}
         by_set: dict[frozenset[str], list[MappingRow]] = {}
         by_core: dict[frozenset[str], list[MappingRow]] = {}
+        #: core -> side -> the sided term a curated row gives.
+        self._curated_sided: dict[frozenset[str], dict[str, str]] = {}
+        abbreviations: dict[str, list[str]] = {}
         for row in synonyms.rows:
             self._curated.setdefault(normalize_key(row.subject_label), row)
             folded = self._fold(words_of(row.subject_label))
             by_folded.setdefault(" ".join(folded), []).append(row)
             by_set.setdefault(self._set(folded), []).append(row)
+            if row.object_id == NO_TERM:
+                continue
             side, core, _ = self._split_side(folded)
-            if (
-                side
-                and core
-                and row.predicate_id == BROAD
-                and row.object_id != NO_TERM
-                and not self._side_of(self.terms.label(row.object_id))
-            ):
+            object_side = self._side_of(self.terms.label(row.object_id))
+            if side in _SIDES and core and object_side == side and row.predicate_id != BROAD:
+                self._curated_sided.setdefault(self._core_key(core), {})[side] = row.object_id
+            elif side and core and row.predicate_id == BROAD and not object_side:
                 by_core.setdefault(self._core_key(core), []).append(row)
+            text = row.subject_label
+            if (
+                row.predicate_id == EXACT
+                and text.isalpha()
+                and text.isupper()
+                and len(text) <= self.rules.short_name + 1
+            ):
+                abbreviations[text.casefold()] = words_of(self._label_of(row.object_id))
         # A folded spelling that two rows map to different objects is left to the exact table.
         self._curated_folded = _unambiguous(by_folded)
         self._curated_sets = _unambiguous(by_set)
         self._curated_core = _unambiguous(by_core)
+        # The rules' expansions win over the curated codes.
+        self._expansions = {**abbreviations, **self._expansions}
 
     def _core_key(self, core: Iterable[str]) -> frozenset[str]:
         return frozenset(w for w in core if w not in self._stop and w not in self._fillers)
@@ -475,15 +440,23 @@ class LabelNormalizer:
         """
         self._catalog: dict[str, str] = {}
         for key, curies in self.terms.curated.get("anatomy", {}).items():
-            allowed = [c for c in dict.fromkeys(curies) if c in self._names]
-            if len(allowed) == 1:
-                self._catalog.setdefault(
-                    " ".join(self._fold(words_of(key, split_case=False))), allowed[0]
-                )
+            allowed = [c for c in dict.fromkeys(curies) if c in self._answering]
+            folded = " ".join(self._fold(words_of(key, split_case=False)))
+            labels = [c for rank, c in self._folded(folded) if not rank]
+            # A catalog's anatomy value ("Polyps": the digestive tract) never hides a label.
+            if len(allowed) == 1 and labels in ([], allowed):
+                self._catalog.setdefault(folded, allowed[0])
 
     def _build_lesions(self) -> None:
-        """Index lesion terms by (site, kind) from their "<site> <kind>" names ("renal cyst")."""
+        """Index lesion terms by (site, kind) from their "<site> <kind>" names ("renal cyst").
+
+        A name whose words give another site than the term's ("pulmonary embolus": lung, where
+        the term's site is the pulmonary artery) indexes it there too, unless another term has
+        that place. Names with an optional word ("acute ischaemic lesion") are also indexed
+        without it, as synonyms, where no term has that name already.
+        """
         self._lesions: dict[tuple[str, str], str] = {}
+        named: dict[tuple[str, str], str] = {}
         for curie, site in sorted(self._sites.items()):
             term = self.terms.get(curie)
             if term is None:
@@ -492,8 +465,24 @@ class LabelNormalizer:
                 folded = self._fold(words_of(name, split_case=False))
                 kind = self._kinds.get(folded[-1]) if folded else None
                 # Only "<site> <kind>" names: "whole tumour" is not the brain's tumour.
-                if kind and len(folded) > 1 and self._site(folded[:-1], self._order) == site:
-                    self._lesions.setdefault((site, kind), curie)
+                if kind and len(folded) > 1:
+                    stated = self._site(folded[:-1], self._order)
+                    if stated == site:
+                        self._lesions.setdefault((site, kind), curie)
+                    elif stated:
+                        named.setdefault((stated, kind), curie)
+        for key, curie in named.items():
+            self._lesions.setdefault(key, curie)
+        for curie in sorted(c for c in self._answering if c.startswith("mfles:")):
+            term = self.terms.terms[curie]
+            for name in (term.label, *term.synonyms):
+                folded = self._fold(words_of(name, split_case=False))
+                short = [w for w in folded if w not in self._optional]
+                if len(short) == len(folded) or not any(w in self._kinds for w in short):
+                    continue
+                joined, word_set = " ".join(short), self._set(short)
+                if not self._folded(joined) and word_set not in self._sets:
+                    self._refolded[joined] = self._sets[word_set] = [(1, curie)]
 
     # ------------------------------------------------------------------ public
     def normalize(self, raw: str, *, modality: str | None = None) -> Normalized:
@@ -518,7 +507,7 @@ class LabelNormalizer:
                 )
         row = self._curated.get(key)
         if row is not None:
-            return self._from_row(raw, row)
+            return self._from_row(raw, row, modalities)
         # Fast path: the name is a label as written (a disease may still state a site: go on).
         entries = self._exact.get(key)
         if (
@@ -531,14 +520,9 @@ class LabelNormalizer:
             return self._answer(raw, _Hit(entries[0][1], "label", self._conf["label"]))
         if _CURIE.match(text):
             curie = compress(text)
-            if curie in self._names:
+            if curie in self._answering:
                 return self._answer(raw, _Hit(curie, "curie", self._conf["curie"]))
-        if "(" in text:
-            main = _PAREN.sub(" ", text)
-            inner = [w for group in _PAREN.findall(text) for w in words_of(group)]
-            words = words_of(main) or words_of(text)
-        else:
-            inner, words = [], words_of(text)
+        words, inner = self._parts(text)
         folded = self._fold(words)
         joined = " ".join(folded)
         if joined != key:
@@ -549,7 +533,7 @@ class LabelNormalizer:
                     )
         row = self._curated_folded.get(joined) or self._curated_sets.get(self._set(folded))
         if row is not None:
-            return self._from_row(raw, row)
+            return self._from_row(raw, row, modalities, folded)
         if not folded:
             return self._abstained(raw, "the name has no letters or digits", 1.0)
         phrase = " ".join(words)
@@ -569,25 +553,73 @@ class LabelNormalizer:
             reason = self._abstain_reason(phrase, key, late=True)
             if reason:
                 return self._abstained(raw, reason, self._conf["abstain_pattern"])
-            hit = self._resolve_core(core, order, depth=0, caps=caps) if core else None
-            if hit is not None and side and side != "both":
-                hit = self._sided(hit, side, order)
+            hit = self._resolve(core, spelled, side, order, caps=caps)
+            if hit is None and (unsplit := self._fold(words_of(text, split_case=False))) != folded:
+                # Case changes may not be word breaks ("GTVnx" is GTV + nx, not "GT Vnx").
+                side, core, spelled = self._split_side(unsplit, inner=self._fold(inner))
+                hit = self._resolve(core, spelled, side, order, caps=caps)
+            if hit is None and caps and len(folded) == 1:
+                hit = self._acronym(folded[0])
         if hit is None:
             reason = self._beyond(core) or "no term matches this name"
             return self._abstained(raw, reason, 0.0)
-        if (
-            hit.site is None
-            and not hit.curie.startswith(("UBERON:", "CL:"))
-            and hit.curie not in self._sites
-        ):
-            site = self._stated_site(core, order) or self._stated_site(
-                self._fold(words_of(self._label_of(hit.curie), split_case=False)), order
+        if len(core) == 1 and hit.curie.startswith("MONDO:") and self._too_broad(hit.curie):
+            return self._abstained(
+                raw,
+                "names a whole class of diseases, not one finding a label map outlines",
+                self._conf["abstain_pattern"],
             )
-            if site:
-                hit = hit._replace(site=site)
-        return self._answer(raw, hit)
+        return self._answer(raw, self._with_site(hit, core, modalities))
 
     # ------------------------------------------------------------------ steps
+    def _resolve(
+        self,
+        core: list[str],
+        spelled: list[str],
+        side: str | None,
+        order: dict[str, int],
+        *,
+        caps: bool,
+    ) -> _Hit | None:
+        """Resolve a name's core and give it the side; else the name with its side inside.
+
+        Some sided structures are named around the side ("cavity of right atrium"), so a name
+        whose core finds nothing is tried whole ("right atrium blood pool").
+        """
+        hit = self._resolve_core(core, order, depth=0, caps=caps, side=side) if core else None
+        if hit is not None and side and side != "both":
+            return self._sided(hit, side, order)
+        if hit is None and side in _SIDES and spelled != core:
+            hit = self._resolve_core(spelled, order, depth=0, caps=caps)
+        return hit
+
+    def _with_site(self, hit: _Hit, words: list[str], modalities: frozenset[str]) -> _Hit:
+        """Give a lesion or disease its site: its own, the name's, MONDO's, or the modality's."""
+        if hit.site is not None or hit.curie.startswith(("UBERON:", "CL:")):
+            return hit
+        site = (
+            self._sites.get(hit.curie)
+            or self._stated_site(words, self._order)
+            or self._disease_site(hit.curie)
+            or self._modality_site(modalities)
+        )
+        return hit._replace(site=site) if site else hit
+
+    def _parts(self, text: str) -> tuple[list[str], list[str]]:
+        """Split a name into its words and the words that only give a side.
+
+        Words in parentheses give a side only ("kidney (left)"); so does a code before a gloss
+        ("Left-MFG---middle-frontal-gyrus": the gloss names the structure, the code its side).
+        """
+        inner: list[str] = []
+        parts = self._gloss.split(text, maxsplit=1)
+        if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+            inner, text = words_of(parts[0]), parts[1]
+        if "(" in text:
+            inner += [w for group in _PAREN.findall(text) for w in words_of(group)]
+            return words_of(_PAREN.sub(" ", text)) or words_of(text), inner
+        return words_of(text), inner
+
     def _abstain_reason(self, phrase: str, key: str, *, late: bool) -> str | None:
         for on_raw, pattern, reasons in self._abstain[late]:
             match = pattern.search(key if on_raw else phrase)
@@ -624,7 +656,7 @@ class LabelNormalizer:
         """Split off the side a name gives.
 
         :returns: the side (``left``, ``right``, ``both`` or ``None``), the other words, and all
-            words with short side forms spelled out (``l`` -> ``left``).
+            words with short side forms spelled out (``l`` -> ``left``, ``al`` -> ``anterior left``).
         """
         sides: set[str] = set()
         core: list[str] = []
@@ -634,22 +666,25 @@ class LabelNormalizer:
             last -= 1
         # A short form before nothing but numbers is a code ("L-4"), not a side.
         short_ok = len(folded) > 1 and not all(w.isdigit() for w in folded[1:])
+        parts = self.rules.laterality.parts
         for i, word in enumerate(folded):
             side = self._side_words.get(word)
-            if (
-                side is None
-                and short_ok
-                and word in self._side_short
-                and i in (0, last, len(folded) - 1)
-            ):
-                side = self._side_short[word]
+            part = None
+            if side is None and short_ok and i in (0, last, len(folded) - 1):
+                side = self._side_short.get(word)
+                if side is None and len(word) == 2 and word[0] in parts:
+                    part, side = parts[word[0]], self._side_short.get(word[1])
             if side is None and word in self._both:
                 side = "both"
             if side is None:
                 core.append(word)
-            else:
-                sides.add(side)
-            spelled.append(side or word)
+                spelled.append(word)
+                continue
+            sides.add(side)
+            if part and side:
+                core.append(part)
+                spelled.append(part)
+            spelled.append(side)
         for word in inner:
             side = self._side_words.get(word) or self._side_short.get(word)
             if side:
@@ -698,7 +733,7 @@ class LabelNormalizer:
             return _Hit(catalog, "curated", self._conf["catalog"])
         if found:
             return _Hit(found[1], "synonym", self._conf["synonym"])
-        found = self._pick(self._folded.get(joined), order, short=short)
+        found = self._pick(self._folded(joined), order, short=short)
         if found:
             rank, curie = found
             return _Hit(
@@ -710,15 +745,28 @@ class LabelNormalizer:
         return None
 
     def _resolve_core(
-        self, core: list[str], order: dict[str, int], *, depth: int, caps: bool = False
+        self,
+        core: list[str],
+        order: dict[str, int],
+        *,
+        depth: int,
+        caps: bool = False,
+        side: str | None = None,
     ) -> _Hit | None:
         """Resolve the words of a name without its side, through the rules in their order."""
         row = self._curated_folded.get(" ".join(core)) or self._curated_sets.get(self._set(core))
         if row is not None and row.object_id != NO_TERM:
             return _Hit(row.object_id, "curated", row.confidence or 0.9, row.predicate_id)
-        row = self._curated_core.get(self._core_key(core))
+        core_key = self._core_key(core)
+        row = self._curated_core.get(core_key)
         if row is not None:  # a sided curated name: the structure itself matches exactly
             return _Hit(row.object_id, "curated", row.confidence or 0.9, EXACT)
+        if side in _SIDES and (by_side := self._curated_sided.get(core_key)):
+            curie = by_side.get(side) or next(
+                filter(None, (self._mirror(c, s, side) for s, c in by_side.items())), None
+            )
+            if curie:
+                return _Hit(curie, "curated", self._conf["sided"], EXACT)
         letters = len("".join(core))
         short = (
             2
@@ -732,7 +780,7 @@ class LabelNormalizer:
             return hit
         hit = (
             self._narrowed(core, self._narrowing, order, depth=depth)
-            or self._lesion(core, order)
+            or self._lesion(core, order, side=side)
             or self._fallbacks(core, order, depth=depth)
         )
         return hit or self._narrowed(core, self._late, order, depth=depth)
@@ -760,8 +808,11 @@ class LabelNormalizer:
         return None
 
     def _fallbacks(self, core: list[str], order: dict[str, int], *, depth: int) -> _Hit | None:
-        """Try abbreviations, word variants, adjectives, context and filler words, missing heads."""
-        expanded = [part for w in core for part in self._expansions.get(w, [w])]
+        """Try codes, abbreviations, variants, context and filler words, missing heads."""
+        expanded_hit = _real(self._compact(core, order)) if depth == 0 else None
+        if expanded_hit:
+            return expanded_hit
+        expanded = self._unglue([part for w in core for part in self._expansions.get(w, [w])])
         if expanded != core:
             hit = self._lookup(" ".join(expanded), expanded, order) or _real(
                 self._numbered_hit(expanded)
@@ -772,16 +823,7 @@ class LabelNormalizer:
                 return hit._replace(
                     via="expanded", confidence=min(hit.confidence, self._conf["expanded"])
                 )
-        every = [
-            alternatives[0][0] if (alternatives := self._variants.get(w)) else w for w in expanded
-        ]
-        variants = [every] if every != expanded else []
-        for table in (self._variants, self._adjectives, self._nouns):
-            for i, word in enumerate(expanded):
-                variants += [
-                    expanded[:i] + replacement + expanded[i + 1 :]
-                    for replacement in table.get(word, ())
-                ]
+        variants = self._variants_of(expanded)
         for variant in variants:
             hit = self._lookup(" ".join(variant), variant, order)
             if hit:
@@ -792,23 +834,91 @@ class LabelNormalizer:
             hit = self._context(variant, order)
             if hit:
                 return hit
+        shapes = [expanded, *variants]
         if len(expanded) > 1:
             for i, word in enumerate(expanded):
-                if word in self._fillers:
-                    variant = expanded[:i] + expanded[i + 1 :]
+                variant = expanded[:i] + expanded[i + 1 :]
+                if word in self._fillers and not self._early.search(" ".join(variant)):
+                    shapes.append(variant)
                     hit = self._lookup(" ".join(variant), variant, order) or _real(
                         self._numbered_hit(variant)
                     )
+                    if hit is None and depth == 0:
+                        hit = self._resolve_core(variant, order, depth=depth + 1)
                     if hit:
                         return hit._replace(
                             via="filler", confidence=min(hit.confidence, self._conf["filler"])
                         )
-        heads = self.rules.heads if expanded[-1] not in self.rules.heads else []
-        for head in (*heads, *self.rules.organs):
-            if head not in expanded:
-                found = self._pick(self._sets.get(self._set(expanded + [head])), order, short=0)
-                if found and found[1].startswith("UBERON:"):
-                    return _Hit(found[1], "head", self._conf["head"])
+        return self._headed(shapes, order)
+
+    def _compact(self, core: list[str], order: dict[str, int]) -> _Hit | None:
+        """Read a code written with separators as one word ("GTV-P" -> "GTVp")."""
+        if len(core) < 2 or not all(w.isalpha() for w in core):
+            return None
+        code = "".join(core)
+        if len(code) > self.rules.short_name + 2:
+            return None
+        row = self._curated.get(code)
+        if row is not None and row.object_id != NO_TERM:
+            return _Hit(row.object_id, "curated", row.confidence or 0.9, row.predicate_id)
+        return self._lookup(code, [code], order, short=2)
+
+    def _unglue(self, words: list[str]) -> list[str]:
+        """Split glued word starts off words not found whole ("superiorfrontal", "gtvnx")."""
+        out: list[str] = []
+        for word in words:
+            while word not in self._vocabulary:
+                start = next(
+                    (g for g in self._glued if word.startswith(g) and len(word) > len(g) + 1), None
+                )
+                rest = word[len(start) :] if start else ""
+                if not start or not (
+                    rest in self._vocabulary
+                    or rest in self._expansions
+                    or any(rest.startswith(g) for g in self._glued)
+                ):
+                    break
+                out.append(start)
+                word = rest
+            out += self._expansions.get(word, [word])
+        return out
+
+    def _variants_of(self, words: list[str]) -> list[list[str]]:
+        """Return the alternative spellings of a name to try, one change at a time (mostly)."""
+        every = [
+            alternatives[0][0] if (alternatives := self._variants.get(w)) else w for w in words
+        ]
+        variants = [every] if every != words else []
+        for table in (self._variants, self._adjectives, self._nouns):
+            for i, word in enumerate(words):
+                variants += [
+                    words[:i] + replacement + words[i + 1 :] for replacement in table.get(word, ())
+                ]
+        for phrase, alternatives in self._phrases:
+            size = len(phrase)
+            for i in range(len(words) - size + 1):
+                if words[i : i + size] == phrase:
+                    variants += [words[:i] + alt + words[i + size :] for alt in alternatives]
+        if not self._bound.isdisjoint(words[:-1]):
+            joined: list[str] = []
+            for word in words:
+                if joined and joined[-1] in self._bound:
+                    joined[-1] = self._canon[joined[-1] + word]
+                else:
+                    joined.append(word)
+            variants.append(joined)
+        return variants
+
+    def _headed(self, shapes: list[list[str]], order: dict[str, int]) -> _Hit | None:
+        """Add a head noun, then an organ, that a name leaves out ("caudate" -> caudate nucleus)."""
+        heads = self.rules.heads
+        for words in shapes:
+            extra = heads if words[-1] not in heads else []
+            for head in (*extra, *self.rules.organs):
+                if head not in words:
+                    found = self._pick(self._sets.get(self._set([*words, head])), order, short=0)
+                    if found and found[1].startswith("UBERON:"):
+                        return _Hit(found[1], "head", self._conf["head"])
         return None
 
     def _context(self, words: list[str], order: dict[str, int]) -> _Hit | None:
@@ -826,6 +936,31 @@ class LabelNormalizer:
                         via="context", confidence=min(inner.confidence, self._conf["expanded"])
                     )
         return None
+
+    def _acronym(self, code: str) -> _Hit | None:
+        """Answer a capitals code the ontology gives one term as an acronym of its label.
+
+        Only for a term of an answering source that MONDO would not flood: UBERON, CL, the lesion
+        terms, and MONDO under ``acronyms.mondo_under`` ("HCC"; never "SMA", spinal muscular
+        atrophy, on a CT of the abdomen).
+        """
+        rule = self.rules.acronyms
+        curies = {curie for _, curie in self._exact.get(code, ())}
+        if not code.isalpha() or len(code) > rule.max_letters or len(curies) != 1:
+            return None
+        curie = curies.pop()
+        if curie.startswith("MONDO:") and self.terms.ancestors(curie).isdisjoint(rule.mondo_under):
+            return None
+        words = [w for w in words_of(self._label_of(curie)) if w not in self._stop]
+        if not _spells(code, words):
+            return None
+        return _Hit(curie, "acronym", self._conf["acronym"])
+
+    def _too_broad(self, curie: str) -> bool:
+        """Whether a disease term is a class of too many diseases to name a finding (memoized)."""
+        if curie not in self._broad:
+            self._broad[curie] = len(self.terms.descendants(curie)) > self.rules.broad_disease
+        return self._broad[curie]
 
     def _numbered_hit(self, core: list[str]) -> _Hit | None:
         phrase = " ".join(core)
@@ -866,46 +1001,68 @@ class LabelNormalizer:
                     )
         return None
 
-    def _lesion(self, core: list[str], order: dict[str, int]) -> _Hit | None:
-        """Resolve a site and a lesion head word: the site's lesion term, MONDO, or the generic."""
-        heads = [i for i, w in enumerate(core) if w in self._kinds]
-        if len(heads) != 1 or len(core) < 2:
+    # ------------------------------------------------------------------ lesions and sites
+    def _lesion_parts(self, words: list[str]) -> tuple[str, list[str]] | None:
+        """Split a lesion name into its kind and its site words, if it has one kind of head."""
+        kinds = {self._kinds[w] for w in words if w in self._kinds}
+        if len(kinds) != 1 or len(words) < 2:
             return None
-        kind = self._kinds[core[heads[0]]]
         organ = [
             w
-            for i, w in enumerate(core)
-            if i != heads[0] and w not in self._stop and w not in self._qualifiers
+            for w in words
+            if w not in self._kinds and w not in self._stop and w not in self._qualifiers
         ]
-        site = self._site(organ, order)
-        if site is None:
+        return kinds.pop(), organ
+
+    def _lesion(self, core: list[str], order: dict[str, int], *, side: str | None) -> _Hit | None:
+        """Resolve a site and a lesion head word: the site's lesion term, MONDO, or the generic.
+
+        A side goes to the site ("left atrial wall scar": the left atrium's scar).
+        """
+        parts = self._lesion_parts(core)
+        site = self._site(parts[1], order, kind=parts[0]) if parts else None
+        if parts is None or site is None:
             return None
-        curie = self._lesions.get((site, kind))
-        if curie:
-            return _Hit(curie, "lesion", self._conf["lesion_term"], EXACT, site)
-        for broader in self.rules.lesion.broader.get(kind, ()):
-            curie = self._lesions.get((site, broader))
-            if curie:
-                return _Hit(curie, "lesion", self._conf["lesion_broader"], BROAD, site)
-        names = [self._label_of(site), *self.terms.terms[site].synonyms]
-        for template in self.rules.lesion.mondo.get(kind, ()):
-            for name in names:
-                for _, curie in self._exact.get(normalize_key(template.format(organ=name)), ()):
-                    if curie.startswith("MONDO:"):
-                        return _Hit(curie, "lesion", self._conf["lesion_mondo"], CLOSE, site)
+        kind = parts[0]
+        sites = [site]
+        if side in _SIDES and (sided := self._sided_term(site, side or "")):
+            sites.insert(0, sided)
+        for place in sites:
+            if curie := self._lesions.get((place, kind)):
+                return _Hit(curie, "lesion", self._conf["lesion_term"], EXACT, place)
+        # A part of an organ with a lesion term of its own ("LV myocardial scar": myocardium).
+        around = [p for p in self._around(site) if p.startswith("UBERON:")]
+        for kinds, places in (([kind], around), (self.rules.lesion.broader.get(kind, ()), sites)):
+            for broader in kinds:
+                for place in places:
+                    if curie := self._lesions.get((place, broader)):
+                        return _Hit(curie, "lesion", self._conf["lesion_broader"], BROAD, place)
+        templates = self.rules.lesion.mondo.get(kind, ())
+        for place in sites if templates else ():
+            for name in (self._label_of(place), *self.terms.terms[place].synonyms):
+                for template in templates:
+                    for _, curie in self._exact.get(normalize_key(template.format(organ=name)), ()):
+                        if curie.startswith("MONDO:"):
+                            return _Hit(curie, "lesion", self._conf["lesion_mondo"], CLOSE, place)
         generic = self.rules.lesion.generic.get(kind)
         if generic:
-            return _Hit(generic, "lesion", self._conf["lesion_generic"], BROAD, site)
+            return _Hit(generic, "lesion", self._conf["lesion_generic"], BROAD, sites[0])
         return None
 
-    def _site(self, organ: list[str], order: dict[str, int]) -> str | None:
-        """Return the UBERON term that organ words (or one site adjective) name."""
+    def _site(
+        self, organ: list[str], order: dict[str, int], *, kind: str | None = None
+    ) -> str | None:
+        """Return the UBERON term that organ words (or their site adjectives) name."""
         if not organ:
             return None
-        candidates = [organ]
-        if len(organ) == 1:
-            candidates += self._adjectives.get(organ[0], [])
-        candidates.append([part for w in organ for part in self._expansions.get(w, [w])])
+        candidates = [[*organ, head] for head in self.rules.lesion.site_heads.get(kind or "", ())]
+        candidates.append(organ)
+        nouns = [part for w in organ for part in (self._adjectives.get(w) or [[w]])[0]]
+        if nouns != organ:
+            candidates.append(nouns)
+        expanded = [part for w in organ for part in self._expansions.get(w, [w])]
+        if expanded != organ:
+            candidates.append(expanded)
         for words in candidates:
             row = self._curated_folded.get(" ".join(words))
             if (
@@ -919,18 +1076,69 @@ class LabelNormalizer:
                 return hit.curie
         return None
 
+    def _around(self, curie: str) -> list[str]:
+        """Return the parents and grandparents of a term, nearest first."""
+        terms = self.terms.terms
+        parents = list(terms[curie].parents) if curie in terms else []
+        return parents + [g for p in parents if p in terms for g in terms[p].parents]
+
     def _stated_site(self, words: list[str], order: dict[str, int]) -> str | None:
         """Return the site a lesion name states ("spleen tumour", "pancreatic cancer"), if any."""
-        heads = [i for i, w in enumerate(words) if w in self._kinds]
-        if len(heads) != 1 or len(words) < 2:
-            return None
-        organ = [
-            w
-            for i, w in enumerate(words)
-            if i != heads[0] and w not in self._stop and w not in self._qualifiers
-        ]
-        return self._site(organ, order)
+        parts = self._lesion_parts(words)
+        return self._site(parts[1], order, kind=parts[0]) if parts else None
 
+    def _disease_site(self, curie: str) -> str | None:
+        """Return the site of a disease term from MONDO's hierarchy (memoized per term).
+
+        The nearest class of ``disease_sites.by_ancestor`` gives it; else the names of the term,
+        then of its parents up to ``disease_sites.depth`` levels, are read for a site
+        ("carcinoma of liver and ..." for hepatocellular carcinoma).
+        """
+        if curie in self._disease_sites:
+            return self._disease_sites[curie]
+        rule = self.rules.disease_sites
+        levels, seen = [[curie]], {curie}
+        while levels[-1]:
+            parents = [
+                p
+                for c in levels[-1]
+                for p in (self.terms.terms[c].parents if c in self.terms.terms else ())
+                if not (p in seen or seen.add(p))  # type: ignore[func-returns-value]
+            ]
+            levels.append(parents)
+        site = next((rule.by_ancestor[c] for level in levels for c in level if c in rule.by_ancestor), None)
+        for level in levels[: rule.depth + 1]:
+            for ancestor in level if site is None else ():
+                site = self._named_site(self._label_of(ancestor))
+                if site:
+                    break
+        self._disease_sites[curie] = site
+        return site
+
+    def _named_site(self, name: str) -> str | None:
+        """Read a site from a disease name: after "of"/"in", within its words, or adjective + head."""
+        words = [w for w in self._fold(words_of(name, split_case=False)) if w not in self._qualifiers]
+        ends = [i for i, w in enumerate(words) if w in self._connectors]
+        if ends:
+            tail = [w for w in words[ends[-1] + 1 :] if w not in self._stop]
+            cut = next((i for i, w in enumerate(tail) if w in ("and", "or")), len(tail))
+            if site := self._site(tail[:cut], self._order):
+                return site
+        words = [w for w in words if w not in self._connectors and w not in self._stop]
+        for size in range(len(words) - 1, 0, -1):
+            for start in range(len(words) - size + 1):
+                if site := self._site(words[start : start + size], self._order):
+                    return site
+        for head in self.rules.disease_sites.heads:
+            if site := self._site([words[0], head], self._order) if words else None:
+                return site
+        return None
+
+    def _modality_site(self, modalities: frozenset[str]) -> str | None:
+        by_modality = self.rules.disease_sites.by_modality
+        return next((by_modality[m] for m in sorted(modalities) if m in by_modality), None)
+
+    # ------------------------------------------------------------------ laterality
     def _sided_term(self, curie: str, side: str) -> str | None:
         """Return the sided term of a structure (memoized: a lazy index, not a cache of names)."""
         key = (curie, side)
@@ -940,7 +1148,7 @@ class LabelNormalizer:
                 found = next(
                     (
                         f
-                        for names in self._names.get(curie, ())
+                        for names in self._word_sets(curie)
                         if (
                             f := self._pick(
                                 self._sets.get(names.union((side, *extra))), self._order, short=0
@@ -954,6 +1162,17 @@ class LabelNormalizer:
                     self._sided_memo[key] = found[1]
                     break
         return self._sided_memo[key]
+
+    def _mirror(self, curie: str, side: str, other: str) -> str | None:
+        """Return the term of the other side ("right common iliac artery" -> the left one)."""
+        if side == other:
+            return curie
+        for names in self._word_sets(curie):
+            if side in names:
+                found = self._pick(self._sets.get(names - {side} | {other}), self._order, short=0)
+                if found and found[1] != curie and self._term_side(found[1]) == other:
+                    return found[1]
+        return None
 
     def _sided(self, hit: _Hit, side: str, order: dict[str, int]) -> _Hit:
         """Return the sided term of a structure, or the unsided one as a broader match."""
@@ -973,16 +1192,23 @@ class LabelNormalizer:
         return _Hit(hit.curie, "laterality", hit.confidence * factor, predicate, hit.site)
 
     # ------------------------------------------------------------------ answers
-    def _from_row(self, raw: str, row: MappingRow) -> Normalized:
+    def _from_row(
+        self,
+        raw: str,
+        row: MappingRow,
+        modalities: frozenset[str],
+        words: list[str] | None = None,
+    ) -> Normalized:
         if row.object_id == NO_TERM:
             reason = (row.comment or "curated: no term fits this name").removeprefix("abstain: ")
             return self._abstained(raw, reason, row.confidence or 0.9)
-        return self._answer(
-            raw, _Hit(row.object_id, "curated", row.confidence or 0.9, row.predicate_id)
-        )
+        hit = _Hit(row.object_id, "curated", row.confidence or 0.9, row.predicate_id)
+        if words is None:
+            words = self._fold(words_of(raw))
+        return self._answer(raw, self._with_site(hit, words, modalities))
 
     def _answer(self, raw: str, hit: _Hit) -> Normalized:
-        site = hit.site or self._sites.get(hit.curie)
+        site = self._sites.get(hit.curie) or hit.site
         term = self.terms.terms.get(hit.curie)
         return Normalized(
             raw=raw,
@@ -1007,6 +1233,26 @@ class LabelNormalizer:
         )
 
 
+def _grouped(
+    keys: Iterable[_K], entries: Iterable[_Entry], order: dict[str, int]
+) -> dict[_K, list[_Entry]]:
+    """Group entries by key; a key's entries sorted labels first, then by source order."""
+    table: dict[_K, list[_Entry]] = {}
+    for key, entry in zip(keys, entries):
+        if (found := table.get(key)) is None:
+            table[key] = [entry]
+        else:
+            found.append(entry)
+
+    def rank(entry: _Entry) -> tuple[int, int, str]:
+        return entry[0], order[entry[1][: entry[1].find(":")]], entry[1]
+
+    for key, found in table.items():
+        if len(found) > 1:
+            table[key] = sorted(set(found), key=rank)
+    return table
+
+
 def _unambiguous(table: dict[_K, list[MappingRow]]) -> dict[_K, MappingRow]:
     """Keep the keys whose rows all map to one object."""
     return {key: rows[0] for key, rows in table.items() if len({r.object_id for r in rows}) == 1}
@@ -1028,6 +1274,29 @@ def _shortness(text: str, limit: int) -> int:
     if letters <= limit + 1 and text.isupper():
         return 2
     return 1 if letters <= limit else 0
+
+
+def _spells(code: str, words: Sequence[str]) -> bool:
+    """Whether a code takes every word's initial, in order, plus letters from within the words.
+
+    >>> _spells("hcc", ["hepatocellular", "carcinoma"]), _spells("pv", ["polycythemia"])
+    (True, False)
+    """
+
+    def rest(i: int, j: int) -> bool:
+        if j == len(words):
+            return i == len(code)
+        word = words[j]
+        if i >= len(code) or not word or code[i] != word[0]:
+            return False
+        i, k = i + 1, 1
+        while not rest(i, j + 1):
+            if i >= len(code) or (k := word.find(code[i], k) + 1) == 0:
+                return False
+            i += 1
+        return True
+
+    return rest(0, 0)
 
 
 def _read_sites() -> dict[str, str]:

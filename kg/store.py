@@ -19,13 +19,16 @@ so a failed or interrupted build never touches the graph that ``current`` points
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier, Node
 
 from medfuse.kg.errors import StoreError, StoreNotBuiltError
@@ -39,10 +42,52 @@ __all__ = [
     "new_snapshot",
     "publish_snapshot",
     "is_remote",
+    "nt_term",
+    "nt_triples",
 ]
 
 #: A triple of rdflib terms.
 Triple = tuple[Node, Node, Node]
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+#: Characters N-Triples strings must escape (RDF 1.2 canonical N-Triples: ECHAR where one
+#: exists, UCHAR for the other control characters).
+_STRING_ESCAPES = {i: f"\\u{i:04X}" for i in [*range(0x20), 0x7F]} | {
+    0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\",
+}
+#: Characters an IRIREF cannot hold as they are.
+_IRI_ESCAPES = {i: f"\\u{i:04X}" for i in [*range(0x21), *map(ord, '<>"{}|^`\\')]}
+_BNODE_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-]*")
+
+
+def nt_term(term: Node) -> str:
+    """Serialize one RDF term as N-Triples (never Turtle's triple quotes or prefixed names).
+
+    >>> nt_term(Literal("2", datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer")))
+    '"2"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    """
+    if isinstance(term, Literal):
+        text = f'"{str(term).translate(_STRING_ESCAPES)}"'
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype is not None and str(term.datatype) != _XSD_STRING:
+            return f"{text}^^<{str(term.datatype).translate(_IRI_ESCAPES)}>"
+        return text
+    if isinstance(term, URIRef):
+        return f"<{str(term).translate(_IRI_ESCAPES)}>"
+    if isinstance(term, BNode):
+        label = str(term)
+        if not _BNODE_LABEL.fullmatch(label):
+            label = "b" + hashlib.sha1(label.encode("utf-8")).hexdigest()
+        return f"_:{label}"
+    raise TypeError(f"{term!r} is not an RDF term N-Triples can hold")
+
+
+def nt_triples(triples: Iterable[Triple]) -> bytes:
+    """Serialize triples as an N-Triples document (UTF-8): what every backend loads."""
+    return "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in triples).encode("utf-8")
+
 
 
 @dataclass
@@ -88,8 +133,8 @@ class Store(Protocol):
         With ``format`` (a media type), return the answer serialized in it; else a :class:`Result`.
         """
 
-    def replace_graph(self, name: str, triples: Iterable[Triple]) -> None:
-        """Replace the content of one named graph."""
+    def replace_graph(self, name: str, triples: Iterable[Triple] | bytes) -> None:
+        """Replace the content of one named graph (triples, or their N-Triples as bytes)."""
 
     def graphs(self) -> list[str]:
         """Return the IRIs of the named graphs, sorted."""

@@ -24,7 +24,7 @@ from rdflib.term import Identifier
 
 from medfuse.kg.errors import QueryError, StoreError
 from medfuse.kg.queries import has_dataset_clause, inject_values
-from medfuse.kg.store import Result, Triple
+from medfuse.kg.store import Result, Triple, nt_triples
 
 __all__ = ["OxigraphStore", "to_oxigraph", "from_oxigraph", "RESULT_FORMATS", "GRAPH_FORMATS"]
 
@@ -75,11 +75,6 @@ def from_oxigraph(term: object) -> Identifier | None:
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(datatype))
     raise TypeError(f"unexpected pyoxigraph term {term!r}")
-
-
-def _turtle_lines(triples: Iterable[Triple]) -> bytes:
-    # rdflib's n3() gives valid Turtle for each term (long strings use triple quotes).
-    return "".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in triples).encode("utf-8")
 
 
 class OxigraphStore:
@@ -137,17 +132,17 @@ class OxigraphStore:
         triples = [(from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)) for t in answer]
         return Result(kind="graph", triples=triples)  # type: ignore[arg-type]
 
-    def replace_graph(self, name: str, triples: Iterable[Triple]) -> None:
-        """Drop a named graph and load ``triples`` into it (the load itself is all or nothing)."""
+    def replace_graph(self, name: str, triples: Iterable[Triple] | bytes) -> None:
+        """Drop a named graph and load ``triples`` (or their N-Triples) into it; the load is all or nothing."""
         graph = ox.NamedNode(name)
-        data = _turtle_lines(triples)
+        data = triples if isinstance(triples, bytes) else nt_triples(triples)
         try:
             if self.fresh:
-                self._store.bulk_load(data, format=ox.RdfFormat.TURTLE, to_graph=graph)
+                self._store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
                 return
             if self._store.contains_named_graph(graph):
                 self._store.remove_graph(graph)
-            self._store.load(data, format=ox.RdfFormat.TURTLE, to_graph=graph)
+            self._store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
         except (OSError, SyntaxError) as error:
             raise StoreError(f"cannot write graph <{name}> to {self.location}: {error}") from error
 

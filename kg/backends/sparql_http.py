@@ -68,7 +68,6 @@ and Oxigraph server 0.5.13 unless a source is given (``shared/notes/engines/REPO
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
@@ -79,12 +78,12 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
-from rdflib.term import Identifier, Node
+from rdflib.term import Identifier
 
 from medfuse.kg.backends.oxigraph import GRAPH_FORMATS, RESULT_FORMATS, from_oxigraph
 from medfuse.kg.errors import QueryError, QueryTimeoutError, StoreError
 from medfuse.kg.queries import has_dataset_clause, inject_values
-from medfuse.kg.store import Result, Triple
+from medfuse.kg.store import Result, Triple, nt_term, nt_triples  # noqa: F401 - re-exported
 
 __all__ = [
     "ENGINES",
@@ -243,46 +242,6 @@ def query_form(text: str) -> str:
         raise QueryError(f"{keyword.upper()} is an update, not a query; use update()")
     shown = text[position:position + 30].strip() or "nothing"
     raise QueryError(f"not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE, found {shown!r}")
-
-
-# --- N-Triples -------------------------------------------------------------------------------
-
-#: Characters N-Triples strings must escape (RDF 1.2 canonical N-Triples: ECHAR where one
-#: exists, UCHAR for the other control characters).
-_STRING_ESCAPES = {i: f"\\u{i:04X}" for i in [*range(0x20), 0x7F]} | {
-    0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\",
-}
-#: Characters an IRIREF cannot hold as they are.
-_IRI_ESCAPES = {i: f"\\u{i:04X}" for i in [*range(0x21), *map(ord, '<>"{}|^`\\')]}
-_BNODE_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-]*")
-
-
-def nt_term(term: Node) -> str:
-    """Serialize one RDF term as N-Triples (never Turtle's triple quotes or prefixed names).
-
-    >>> nt_term(Literal("2", datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer")))
-    '"2"^^<http://www.w3.org/2001/XMLSchema#integer>'
-    """
-    if isinstance(term, Literal):
-        text = f'"{str(term).translate(_STRING_ESCAPES)}"'
-        if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype is not None and str(term.datatype) != _XSD_STRING:
-            return f"{text}^^<{str(term.datatype).translate(_IRI_ESCAPES)}>"
-        return text
-    if isinstance(term, URIRef):
-        return f"<{str(term).translate(_IRI_ESCAPES)}>"
-    if isinstance(term, BNode):
-        label = str(term)
-        if not _BNODE_LABEL.fullmatch(label):
-            label = "b" + hashlib.sha1(label.encode("utf-8")).hexdigest()
-        return f"_:{label}"
-    raise TypeError(f"{term!r} is not an RDF term N-Triples can hold")
-
-
-def nt_triples(triples: Iterable[Triple]) -> bytes:
-    """Serialize triples as an N-Triples document (UTF-8)."""
-    return "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in triples).encode("utf-8")
 
 
 # --- reading answers -------------------------------------------------------------------------
@@ -549,12 +508,13 @@ class SparqlHttpStore:
         self._send("POST", self.endpoints.update, what="update", data={"update": text}, auth=self._auth())
         self._graph_cache = None
 
-    def replace_graph(self, name: str, triples: Iterable[Triple]) -> None:
+    def replace_graph(self, name: str, triples: Iterable[Triple] | bytes) -> None:
         """Replace one named graph with a Graph Store Protocol ``PUT`` (one request, one transaction).
 
-        An empty ``triples`` deletes the graph, as the embedded store ends up with no such graph.
+        ``triples`` may be given already serialized as N-Triples. An empty graph deletes the graph,
+        as the embedded store ends up with no such graph.
         """
-        body = nt_triples(triples)
+        body = triples if isinstance(triples, bytes) else nt_triples(triples)
         url = self.endpoints.store
         if body:
             self._send("PUT", url, what=f"write of graph <{name}>", params={"graph": name}, content=body,
