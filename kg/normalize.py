@@ -124,6 +124,20 @@ def _key_words(key: str) -> list[str]:
     return _WORD.findall(key)
 
 
+def _keys_and_words(names: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Return the lookup key (:func:`normalize_key`) and the words of each name.
+
+    Most names are plain words and spaces: their words are split once and joined into the key.
+    """
+    folded = [name.casefold() for name in names]
+    plain = [text.isascii() and text.replace(" ", "").isalnum() for text in folded]
+    words = [text.split() if ok else [] for text, ok in zip(folded, plain)]
+    keys = [" ".join(w) if ok else normalize_key(n) for w, ok, n in zip(words, plain, names)]
+    for i in (i for i, ok in enumerate(plain) if not ok):
+        words[i] = _key_words(keys[i])
+    return keys, words
+
+
 class _Canon(dict[str, str]):
     """Word -> folded word (ordinals to digits, plurals to singular, British to American spelling).
 
@@ -346,8 +360,7 @@ class LabelNormalizer:
         names += [name for term in terms for name in term.synonyms]
         entries = [(0, term.curie) for term in terms]
         entries += [e for term in terms for e in repeat((1, term.curie), len(term.synonyms))]
-        keys = [normalize_key(name) for name in names]
-        words = [_key_words(key) for key in keys]
+        keys, words = _keys_and_words(names)
         changed = self._canon.prime(chain.from_iterable(words))
         folded = [w if changed.isdisjoint(w) else list(map(fold, w)) for w in words]
         word_sets = [

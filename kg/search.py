@@ -106,7 +106,7 @@ def _match_uncached(catalog: Catalog, constraint: Constraint) -> dict[str, list[
                      term=term(constraint.id)).values()
     for row in rows:
         found.setdefault(compress(row["dataset"]).removeprefix("mfd:"), []).append(compress(row["matched"]))
-    return found
+    return {dataset: sorted(terms) for dataset, terms in found.items()}  # engines return rows in any order
 
 
 def _reason(catalog: Catalog, summary: DatasetSummary, constraint: Constraint) -> str:

@@ -382,3 +382,58 @@ def test_engine_down_raises_store_error_naming_the_url(path: str, engine: str | 
     with pytest.raises(StoreError):
         store.replace_graph("https://w3id.org/medfuse/graph/x", [(URIRef("urn:s"), URIRef("urn:p"), Literal(1))])
     store.close()
+
+
+# ------------------------------------------------------------------------------ the service on each engine
+
+
+@pytest.fixture(scope="session")
+def remote_server(remote: Store):  # noqa: ANN201
+    """``medfuse serve`` over a remote engine: a real uvicorn server on loopback."""
+    from medfuse.service.app import create_app
+    from medfuse.service.settings import Settings
+    from tests.conftest import LiveServer
+
+    with LiveServer(create_app(location=remote.location, settings=Settings(query_timeout=10))) as live:
+        yield live
+
+
+SERVICE_CALLS = [
+    ("/api/v1/datasets", {"anatomy": "abdomen", "modality": "CT", "per_page": 50}),
+    ("/api/v1/datasets", {"disease": "glioma", "per_page": 50}),
+    ("/api/v1/datasets/kits23", None),
+    ("/api/v1/labels/amos22", None),
+    ("/api/v1/labels/find", {"anatomy": "kidney"}),
+    ("/api/v1/compat/kits23", {"with": "amos22"}),
+    ("/api/v1/queries/facet_match", {"facet": "mf:anatomy", "term": "UBERON:0002113"}),
+]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(("path", "params"), SERVICE_CALLS, ids=[c[0] + str(c[1] or "") for c in SERVICE_CALLS])
+def test_service_answers_agree_with_embedded(path: str, params: dict | None, remote_server, server) -> None:  # noqa: ANN001
+    import httpx
+
+    def answer(url: str) -> object:
+        response = httpx.get(url + path, params=params, timeout=60)
+        assert response.status_code == 200, response.text[:500]
+        data = response.json()
+        if "results" in data:  # SPARQL JSON: compare as a sorted multiset of rows
+            return sorted(str(sorted(b.items())) for b in data["results"]["bindings"])
+        return data
+
+    assert answer(remote_server.url) == answer(server.url)
+
+
+@pytest.mark.server
+def test_sparql_protocol_on_the_engine(remote_server) -> None:  # noqa: ANN001
+    import httpx
+
+    with httpx.Client(base_url=remote_server.url, timeout=60) as client:
+        ask = client.get("/sparql", params={"query": "ASK { ?d a <https://w3id.org/medfuse/vocab#Dataset> }"})
+        assert ask.status_code == 200 and ask.json()["boolean"] is True
+        count = "SELECT (COUNT(?d) AS ?n) WHERE { ?d a <https://w3id.org/medfuse/vocab#Dataset> }"
+        csv = client.post("/sparql", data={"query": count}, headers={"Accept": "text/csv"})
+        assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+        assert int(csv.text.split()[1]) >= 1000
+        assert client.get("/sparql", params={"query": "SELEKT"}).status_code == 400
