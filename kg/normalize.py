@@ -8,8 +8,8 @@ medfuse lesion terms (as written, then with case, separators, plurals, ordinals 
 spelling folded, then as a set of words), laterality (the sided UBERON term where one exists,
 else the unsided term as ``skos:broadMatch``), numbered vertebrae, ribs and discs, lesion names
 with their site, and cautious fallbacks: abbreviations (the rules' and the curated table's),
-TG-263 part-and-side suffixes (``Eye_AL``), FreeSurfer glosses (``Left-MFG---middle-frontal-gyrus``),
-glued and split-off prefixes (``superiorfrontal``, ``peri-tumoral``), word and phrase variants
+TG-263 part-and-side suffixes (``Eye_AL``), FreeSurfer glosses (``Left-IOG---inferior-occipital-gyrus``),
+glued and split-off prefixes (``superiorfrontal``, ``peri-tumoural``), word and phrase variants
 (a chamber's "blood pool" is its cavity), site adjectives, filler words and missing heads. Disease
 terms get a site from MONDO's hierarchy. It abstains rather than guess: there is no edit-distance
 matching.
@@ -43,7 +43,11 @@ from medfuse.kg.normalize_rules import (
     NARROW,
     RULES_FILE,
     LabelRules,
+    WordFolder,
+    key_words,
+    keys_and_words,
     load_rules,
+    words_of,
 )
 from medfuse.kg.terms import TermIndex, load_terms, skos_graph
 from medfuse.loaders.mappings import NO_TERM, MappingRow, MappingSet, read_sssom
@@ -53,11 +57,11 @@ from medfuse.loaders.tokens import split_values
 __all__ = [
     "RULES_FILE",
     "SYNONYMS_FILE",
-    "Normalized",
-    "LabelRules",
     "LabelNormalizer",
-    "load_rules",
+    "LabelRules",
+    "Normalized",
     "load_normalizer",
+    "load_rules",
     "words_of",
 ]
 
@@ -87,116 +91,8 @@ class Normalized(BaseModel):
     reason: str | None = None
 
 
-# ------------------------------------------------------------------------------------ words
-_POSSESSIVE = re.compile(r"['\u2019]s\b")
-#: Word breaks inside a token: camelCase, an acronym before a word, letters before or after digits.
-_BREAKS = re.compile(
-    r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2,})"
-    r"|(?<=[A-Za-z]{2})(?=\d)|(?<=\d)(?!(?:st|nd|rd|th)\b)(?=[A-Za-z]{2,})"
-)
-_WORD = re.compile(r"[0-9a-z]+")
 _PAREN = re.compile(r"\(([^()]*)\)?")
-_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _CURIE = re.compile(r"^[A-Za-z]+:[A-Za-z0-9_.-]+$")
-
-
-def words_of(text: str, *, split_case: bool = True) -> list[str]:
-    """Return the lower-case words of a name, split at separators, case changes and digits.
-
-    >>> words_of("Glnd_Submand_L")
-    ['glnd', 'submand', 'l']
-    >>> words_of("LeftKidney"), words_of("rib3"), words_of("3rd-Ventricle")
-    (['left', 'kidney'], ['rib', '3'], ['3rd', 'ventricle'])
-    """
-    if "'" in text or "\u2019" in text:
-        text = _POSSESSIVE.sub("", text)
-    if split_case:
-        text = _BREAKS.sub(" ", text)
-    return _key_words(text.casefold())
-
-
-def _key_words(key: str) -> list[str]:
-    """Split a case-folded name at everything but digits and letters a-z."""
-    if key.isascii() and key.replace(" ", "").isalnum():  # most names: plain words
-        return key.split()
-    if "'" in key or "\u2019" in key:
-        key = _POSSESSIVE.sub("", key)
-    return _WORD.findall(key)
-
-
-def _keys_and_words(names: list[str]) -> tuple[list[str], list[list[str]]]:
-    """Return the lookup key (:func:`normalize_key`) and the words of each name.
-
-    Most names are plain words and spaces: their words are split once and joined into the key.
-    """
-    folded = [name.casefold() for name in names]
-    plain = [text.isascii() and text.replace(" ", "").isalnum() for text in folded]
-    words = [text.split() if ok else [] for text, ok in zip(folded, plain)]
-    keys = [" ".join(w) if ok else normalize_key(n) for w, ok, n in zip(words, plain, names)]
-    for i in (i for i, ok in enumerate(plain) if not ok):
-        words[i] = _key_words(keys[i])
-    return keys, words
-
-
-class _Canon(dict[str, str]):
-    """Word -> folded word (ordinals to digits, plurals to singular, British to American spelling).
-
-    A dict that fills itself: after its first use a word folds with one C-level lookup, which is
-    what keeps indexing a hundred thousand names fast.
-    """
-
-    def __init__(self, rules: LabelRules) -> None:
-        super().__init__()
-        self._ordinals = {w: str(n) for w, n in rules.ordinals.items()}
-        self._plurals = rules.plurals
-        self._keep = frozenset(rules.not_plural)
-        self._spelling = [(re.compile(p), r) for p, r in rules.spelling]
-        self._any_spelling = re.compile("|".join(f"(?:{p})" for p, _ in rules.spelling) or "(?!)")
-        #: A line (one word) that a spelling rule changes.
-        self._any_line = re.compile(rf"(?m)^[^\n]*(?:{self._any_spelling.pattern})[^\n]*")
-
-    def __missing__(self, word: str) -> str:
-        folded = self[word] = self._fold(word)
-        return folded
-
-    def prime(self, words: Iterable[str]) -> frozenset[str]:
-        """Fold many new words at once and return those that folding changes.
-
-        One scan of all the words finds those the spelling rules touch; the others need folding
-        only if they end in "s", start with a digit or are listed.
-        """
-        new = [w for w in set(words) if w not in self]
-        text = "\n".join(new)
-        spelled = {m[0] for m in self._any_line.finditer(text)}
-        listed = self._ordinals.keys() | self._plurals.keys()
-        for word in new:
-            if word in spelled or word in listed or word[-1] == "s" or word[0].isdigit():
-                self[word] = self._fold(word)
-            else:
-                self[word] = word
-        return frozenset(w for w, f in self.items() if w != f)
-
-    def _fold(self, word: str) -> str:
-        if word in self._ordinals:
-            return self._ordinals[word]
-        if (match := _ORDINAL.match(word)) is not None:
-            return match[1]
-        word = self._plurals.get(word) or self._singular(word)
-        if self._any_spelling.search(word):
-            for pattern, replacement in self._spelling:
-                word = pattern.sub(replacement, word)
-        return word
-
-    def _singular(self, word: str) -> str:
-        if len(word) <= 3 or not word.isalpha() or word in self._keep:
-            return word
-        if word.endswith(("ss", "us", "is", "os")):
-            return word
-        if word.endswith("ies"):
-            return word[:-3] + "y"
-        if word.endswith(("ches", "shes", "xes")):
-            return word[:-2]
-        return word.removesuffix("s")
 
 
 class _Hit(NamedTuple):
@@ -217,6 +113,9 @@ _K = TypeVar("_K")
 #: One candidate of an index key: (rank 0 label / 1 synonym, CURIE).
 _Entry = tuple[int, str]
 _SIDES = ("left", "right")
+#: Names of more words than this are not completed with a missing head or organ, nor read with
+#: their side inside: a long name that found nothing lacks more than one word.
+_HEADLESS_WORDS = 3
 
 
 class LabelNormalizer:
@@ -242,7 +141,7 @@ class LabelNormalizer:
     ) -> None:
         self.terms = terms
         self.rules = rules = rules or load_rules()
-        self._canon = _Canon(rules)
+        self._canon = WordFolder(rules)
         self._stop = frozenset(rules.stop_words)
         self._conf = rules.confidence
         self._sites = dict(sites) if sites is not None else _read_sites()
@@ -253,6 +152,12 @@ class LabelNormalizer:
         self._aliases = {k.casefold(): v for k, v in rules.modality_aliases.items()}
         lat = rules.laterality
         self._side_words, self._side_short, self._both = lat.words, lat.short, frozenset(lat.both)
+        self._side_parts = lat.parts
+        #: Every word that may give a side (a quick test for the many names that give none).
+        self._side_any = frozenset(
+            [*lat.words, *lat.short, *lat.both]
+            + [part + short for part in lat.parts for short in lat.short if len(short) == 1]
+        )
         self._build_abstain()
         self._gloss = re.compile(rules.gloss)
         self._modality_memo: dict[str | None, tuple[frozenset[str], dict[str, int]]] = {}
@@ -344,12 +249,16 @@ class LabelNormalizer:
     def _build_term_index(self) -> None:
         """Index every label and synonym: as written, folded word by word, and as a word set.
 
-        Built column by column (all keys, then all word lists, ...) because comprehensions run
-        several times faster than one Python loop doing every step for each of ~130,000 names.
+        Built column by column (all keys, then all word lists, ...): comprehensions and C-level
+        maps cost less per name than one loop doing every step, and ~130,000 names are indexed at
+        every start. Words that folding leaves alone keep their list (``changed``), and only the
+        names whose folded form differs from their key get a ``_refolded`` entry.
         """
         excluded: set[str] = set()
         for root in self.rules.exclude_under:
             excluded |= self.terms.descendants(root) | {root}
+        ids = re.compile("|".join(f"(?:{p})" for p in self.rules.exclude_ids) or "(?!)")
+        excluded.update(filter(ids.match, self.terms.terms))
         order, stop, fold = self._order, self._stop, self._canon.__getitem__
         #: The terms that may answer a label name.
         self._answering = {
@@ -360,20 +269,27 @@ class LabelNormalizer:
         names += [name for term in terms for name in term.synonyms]
         entries = [(0, term.curie) for term in terms]
         entries += [e for term in terms for e in repeat((1, term.curie), len(term.synonyms))]
-        keys, words = _keys_and_words(names)
+        keys, words, irregular = keys_and_words(names)
         changed = self._canon.prime(chain.from_iterable(words))
         folded = [w if changed.isdisjoint(w) else list(map(fold, w)) for w in words]
+        # Every label matches as a set of words; synonyms only of the sources that permute names
+        # ("lung upper lobe left"): disease synonyms list their word orders already.
+        unordered = frozenset(self.rules.unordered_synonyms)
+        bagged = [
+            i for i, (rank, c) in enumerate(entries) if not rank or c[: c.find(":")] in unordered
+        ]
         word_sets = [
             word_set - stop if not stop.isdisjoint(word_set) else word_set
-            for word_set in map(frozenset, folded)
+            for word_set in (frozenset(folded[i]) for i in bagged)
         ]
         self._exact = _grouped(keys, entries, order)
-        self._sets = _grouped(word_sets, entries, order)
+        self._sets = _grouped(word_sets, [entries[i] for i in bagged], order)
         self._sets.pop(frozenset(), None)
         # Only the names whose folded words differ from their key ("Kidneys", "x-ray"): a
         # key that is already folded holds the other names of its folded form.
-        joined = [" ".join(w) for w in folded]
-        other = [i for i, (j, key) in enumerate(zip(joined, keys)) if j != key and j]
+        refolds = [i for i, (w, f) in enumerate(zip(words, folded)) if w is not f]
+        joined = {i: " ".join(folded[i]) for i in sorted({*refolds, *irregular})}
+        other = [i for i, j in joined.items() if j and j != keys[i]]
         self._refolded = _grouped([joined[i] for i in other], [entries[i] for i in other], order)
         #: Every word of every indexed name (a word found whole is never split, see ``_unglue``).
         self._vocabulary = frozenset(self._canon) | frozenset(self._canon.values())
@@ -393,7 +309,7 @@ class LabelNormalizer:
             found = self._names[curie] = [
                 self._set(folded)
                 for name in (term.label, *term.synonyms)
-                if (folded := self._fold(_key_words(normalize_key(name))))
+                if (folded := self._fold(key_words(normalize_key(name))))
             ]
         return found
 
@@ -546,7 +462,7 @@ class LabelNormalizer:
                     )
         row = self._curated_folded.get(joined) or self._curated_sets.get(self._set(folded))
         if row is not None:
-            return self._from_row(raw, row, modalities, folded)
+            return self._from_row(raw, row, modalities)
         if not folded:
             return self._abstained(raw, "the name has no letters or digits", 1.0)
         phrase = " ".join(words)
@@ -568,7 +484,7 @@ class LabelNormalizer:
                 return self._abstained(raw, reason, self._conf["abstain_pattern"])
             hit = self._resolve(core, spelled, side, order, caps=caps)
             if hit is None and (unsplit := self._fold(words_of(text, split_case=False))) != folded:
-                # Case changes may not be word breaks ("GTVnx" is GTV + nx, not "GT Vnx").
+                # Case changes may not be word breaks ("GTVlung" is GTV + lung, not "GT Vlung").
                 side, core, spelled = self._split_side(unsplit, inner=self._fold(inner))
                 hit = self._resolve(core, spelled, side, order, caps=caps)
             if hit is None and caps and len(folded) == 1:
@@ -597,22 +513,25 @@ class LabelNormalizer:
         """Resolve a name's core and give it the side; else the name with its side inside.
 
         Some sided structures are named around the side ("cavity of right atrium"), so a name
-        whose core finds nothing is tried whole ("right atrium blood pool").
+        whose core finds nothing is tried whole ("right atrium cavity").
         """
         hit = self._resolve_core(core, order, depth=0, caps=caps, side=side) if core else None
         if hit is not None and side and side != "both":
             return self._sided(hit, side, order)
-        if hit is None and side in _SIDES and spelled != core:
+        if hit is None and side in _SIDES and spelled != core and len(core) <= _HEADLESS_WORDS:
             hit = self._resolve_core(spelled, order, depth=0, caps=caps)
         return hit
 
-    def _with_site(self, hit: _Hit, words: list[str], modalities: frozenset[str]) -> _Hit:
-        """Give a lesion or disease its site: its own, the name's, MONDO's, or the modality's."""
+    def _with_site(self, hit: _Hit, words: list[str] | None, modalities: frozenset[str]) -> _Hit:
+        """Give a lesion or disease its site: its own, the name's, MONDO's, or the modality's.
+
+        A curated row (no ``words``) answers a term: the site is the term's.
+        """
         if hit.site is not None or hit.curie.startswith(("UBERON:", "CL:")):
             return hit
         site = (
             self._sites.get(hit.curie)
-            or self._stated_site(words, self._order)
+            or (words and self._stated_site(words, self._order))
             or self._disease_site(hit.curie)
             or self._modality_site(modalities)
         )
@@ -622,7 +541,7 @@ class LabelNormalizer:
         """Split a name into its words and the words that only give a side.
 
         Words in parentheses give a side only ("kidney (left)"); so does a code before a gloss
-        ("Left-MFG---middle-frontal-gyrus": the gloss names the structure, the code its side).
+        ("Left-IOG---inferior-occipital-gyrus": the gloss names the structure, the code its side).
         """
         inner: list[str] = []
         parts = self._gloss.split(text, maxsplit=1)
@@ -671,6 +590,8 @@ class LabelNormalizer:
         :returns: the side (``left``, ``right``, ``both`` or ``None``), the other words, and all
             words with short side forms spelled out (``l`` -> ``left``, ``al`` -> ``anterior left``).
         """
+        if not inner and self._side_any.isdisjoint(folded):  # most names
+            return None, list(folded), list(folded)
         sides: set[str] = set()
         core: list[str] = []
         spelled: list[str] = []
@@ -679,7 +600,7 @@ class LabelNormalizer:
             last -= 1
         # A short form before nothing but numbers is a code ("L-4"), not a side.
         short_ok = len(folded) > 1 and not all(w.isdigit() for w in folded[1:])
-        parts = self.rules.laterality.parts
+        parts = self._side_parts
         for i, word in enumerate(folded):
             side = self._side_words.get(word)
             part = None
@@ -822,9 +743,9 @@ class LabelNormalizer:
 
     def _fallbacks(self, core: list[str], order: dict[str, int], *, depth: int) -> _Hit | None:
         """Try codes, abbreviations, variants, context and filler words, missing heads."""
-        expanded_hit = _real(self._compact(core, order)) if depth == 0 else None
-        if expanded_hit:
-            return expanded_hit
+        hit = self._compact(core, order) if depth == 0 else None
+        if hit:
+            return hit
         expanded = self._unglue([part for w in core for part in self._expansions.get(w, [w])])
         if expanded != core:
             hit = self._lookup(" ".join(expanded), expanded, order) or _real(
@@ -865,7 +786,7 @@ class LabelNormalizer:
         return self._headed(shapes, order)
 
     def _compact(self, core: list[str], order: dict[str, int]) -> _Hit | None:
-        """Read a code written with separators as one word ("GTV-P" -> "GTVp")."""
+        """Read a code written with separators as one word ("GTV_P" -> "GTVp")."""
         if len(core) < 2 or not all(w.isalpha() for w in core):
             return None
         code = "".join(core)
@@ -877,9 +798,10 @@ class LabelNormalizer:
         return self._lookup(code, [code], order, short=2)
 
     def _unglue(self, words: list[str]) -> list[str]:
-        """Split glued word starts off words not found whole ("superiorfrontal", "gtvnx")."""
+        """Split glued word starts off words not found whole ("superiorfrontal", "gtvlung")."""
         out: list[str] = []
         for word in words:
+            starts: list[str] = []
             while word not in self._vocabulary:
                 start = next(
                     (g for g in self._glued if word.startswith(g) and len(word) > len(g) + 1), None
@@ -891,9 +813,9 @@ class LabelNormalizer:
                     or any(rest.startswith(g) for g in self._glued)
                 ):
                     break
-                out.append(start)
+                starts.append(start)
                 word = rest
-            out += self._expansions.get(word, [word])
+            out += [*starts, *self._expansions.get(word, [word])] if starts else [word]
         return out
 
     def _variants_of(self, words: list[str]) -> list[list[str]]:
@@ -923,14 +845,26 @@ class LabelNormalizer:
         return variants
 
     def _headed(self, shapes: list[list[str]], order: dict[str, int]) -> _Hit | None:
-        """Add a head noun, then an organ, that a name leaves out ("caudate" -> caudate nucleus)."""
-        heads = self.rules.heads
+        """Add a head noun, then an organ, that a name leaves out ("caudate" -> caudate nucleus).
+
+        Not to a word that is the head of what it would find ("wall" is no "artery wall"), and
+        some organs only to names of two words or more ("apex" alone says too little).
+        """
+        heads, rules = self.rules.heads, self.rules
         for words in shapes:
+            if len(words) > _HEADLESS_WORDS:
+                continue
             extra = heads if words[-1] not in heads else []
-            for head in (*extra, *self.rules.organs):
-                if head not in words:
-                    found = self._pick(self._sets.get(self._set([*words, head])), order, short=0)
-                    if found and found[1].startswith("UBERON:"):
+            organs = [*rules.organs, *rules.phrase_organs] if len(words) > 1 else rules.organs
+            base = self._set(words)
+            for head in (*extra, *organs):
+                if head not in base:
+                    found = self._pick(self._sets.get(base | {head}), order, short=0)
+                    if (
+                        found
+                        and found[1].startswith("UBERON:")
+                        and (len(words) > 1 or not self._label_of(found[1]).endswith(words[0]))
+                    ):
                         return _Hit(found[1], "head", self._conf["head"])
         return None
 
@@ -954,7 +888,7 @@ class LabelNormalizer:
         """Answer a capitals code the ontology gives one term as an acronym of its label.
 
         Only for a term of an answering source that MONDO would not flood: UBERON, CL, the lesion
-        terms, and MONDO under ``acronyms.mondo_under`` ("HCC"; never "SMA", spinal muscular
+        terms, and MONDO under ``acronyms.mondo_under`` ("GBM"; never "SMA", spinal muscular
         atrophy, on a CT of the abdomen).
         """
         rule = self.rules.acronyms
@@ -1030,7 +964,7 @@ class LabelNormalizer:
     def _lesion(self, core: list[str], order: dict[str, int], *, side: str | None) -> _Hit | None:
         """Resolve a site and a lesion head word: the site's lesion term, MONDO, or the generic.
 
-        A side goes to the site ("left atrial wall scar": the left atrium's scar).
+        A side goes to the site ("left atrium wall scar": the left atrium's scar).
         """
         parts = self._lesion_parts(core)
         site = self._site(parts[1], order, kind=parts[0]) if parts else None
@@ -1043,13 +977,10 @@ class LabelNormalizer:
         for place in sites:
             if curie := self._lesions.get((place, kind)):
                 return _Hit(curie, "lesion", self._conf["lesion_term"], EXACT, place)
-        # A part of an organ with a lesion term of its own ("LV myocardial scar": myocardium).
-        around = [p for p in self._around(site) if p.startswith("UBERON:")]
-        for kinds, places in (([kind], around), (self.rules.lesion.broader.get(kind, ()), sites)):
-            for broader in kinds:
-                for place in places:
-                    if curie := self._lesions.get((place, broader)):
-                        return _Hit(curie, "lesion", self._conf["lesion_broader"], BROAD, place)
+        for broader in self.rules.lesion.broader.get(kind, ()):
+            for place in sites:
+                if curie := self._lesions.get((place, broader)):
+                    return _Hit(curie, "lesion", self._conf["lesion_broader"], BROAD, place)
         templates = self.rules.lesion.mondo.get(kind, ())
         for place in sites if templates else ():
             for name in (self._label_of(place), *self.terms.terms[place].synonyms):
@@ -1057,6 +988,11 @@ class LabelNormalizer:
                     for _, curie in self._exact.get(normalize_key(template.format(organ=name)), ()):
                         if curie.startswith("MONDO:"):
                             return _Hit(curie, "lesion", self._conf["lesion_mondo"], CLOSE, place)
+        # A part of an organ whose lesion term is the organ's ("LV myocardial scar": myocardium).
+        for place in self._around(site):
+            for broader in (kind, *self.rules.lesion.broader.get(kind, ())):
+                if curie := self._lesions.get((place, broader)):
+                    return _Hit(curie, "lesion", self._conf["lesion_broader"], BROAD, place)
         generic = self.rules.lesion.generic.get(kind)
         if generic:
             return _Hit(generic, "lesion", self._conf["lesion_generic"], BROAD, sites[0])
@@ -1089,11 +1025,14 @@ class LabelNormalizer:
                 return hit.curie
         return None
 
+    def _parents(self, curie: str) -> tuple[str, ...]:
+        term = self.terms.terms.get(curie)
+        return term.parents if term else ()
+
     def _around(self, curie: str) -> list[str]:
         """Return the parents and grandparents of a term, nearest first."""
-        terms = self.terms.terms
-        parents = list(terms[curie].parents) if curie in terms else []
-        return parents + [g for p in parents if p in terms for g in terms[p].parents]
+        parents = self._parents(curie)
+        return [*parents, *(g for p in parents for g in self._parents(p))]
 
     def _stated_site(self, words: list[str], order: dict[str, int]) -> str | None:
         """Return the site a lesion name states ("spleen tumour", "pancreatic cancer"), if any."""
@@ -1112,14 +1051,16 @@ class LabelNormalizer:
         rule = self.rules.disease_sites
         levels, seen = [[curie]], {curie}
         while levels[-1]:
-            parents = [
-                p
-                for c in levels[-1]
-                for p in (self.terms.terms[c].parents if c in self.terms.terms else ())
-                if not (p in seen or seen.add(p))  # type: ignore[func-returns-value]
-            ]
-            levels.append(parents)
-        site = next((rule.by_ancestor[c] for level in levels for c in level if c in rule.by_ancestor), None)
+            level: list[str] = []
+            for child in levels[-1]:
+                for parent in self._parents(child):
+                    if parent not in seen:
+                        seen.add(parent)
+                        level.append(parent)
+            levels.append(level)
+        site = next(
+            (rule.by_ancestor[c] for level in levels for c in level if c in rule.by_ancestor), None
+        )
         for level in levels[: rule.depth + 1]:
             for ancestor in level if site is None else ():
                 site = self._named_site(self._label_of(ancestor))
@@ -1130,7 +1071,9 @@ class LabelNormalizer:
 
     def _named_site(self, name: str) -> str | None:
         """Read a site from a disease name: after "of"/"in", within its words, or adjective + head."""
-        words = [w for w in self._fold(words_of(name, split_case=False)) if w not in self._qualifiers]
+        words = [
+            w for w in self._fold(words_of(name, split_case=False)) if w not in self._qualifiers
+        ]
         ends = [i for i, w in enumerate(words) if w in self._connectors]
         if ends:
             tail = [w for w in words[ends[-1] + 1 :] if w not in self._stop]
@@ -1205,20 +1148,12 @@ class LabelNormalizer:
         return _Hit(hit.curie, "laterality", hit.confidence * factor, predicate, hit.site)
 
     # ------------------------------------------------------------------ answers
-    def _from_row(
-        self,
-        raw: str,
-        row: MappingRow,
-        modalities: frozenset[str],
-        words: list[str] | None = None,
-    ) -> Normalized:
+    def _from_row(self, raw: str, row: MappingRow, modalities: frozenset[str]) -> Normalized:
         if row.object_id == NO_TERM:
             reason = (row.comment or "curated: no term fits this name").removeprefix("abstain: ")
             return self._abstained(raw, reason, row.confidence or 0.9)
         hit = _Hit(row.object_id, "curated", row.confidence or 0.9, row.predicate_id)
-        if words is None:
-            words = self._fold(words_of(raw))
-        return self._answer(raw, self._with_site(hit, words, modalities))
+        return self._answer(raw, self._with_site(hit, None, modalities))
 
     def _answer(self, raw: str, hit: _Hit) -> Normalized:
         site = self._sites.get(hit.curie) or hit.site
@@ -1292,7 +1227,7 @@ def _shortness(text: str, limit: int) -> int:
 def _spells(code: str, words: Sequence[str]) -> bool:
     """Whether a code takes every word's initial, in order, plus letters from within the words.
 
-    >>> _spells("hcc", ["hepatocellular", "carcinoma"]), _spells("pv", ["polycythemia"])
+    >>> _spells("gbm", ["glioblastoma"]), _spells("pv", ["polycythemia"])
     (True, False)
     """
 

@@ -1,9 +1,11 @@
-"""The schema and loader of ``ontology/mappings/label-rules.yaml``, the label normalizer's data.
+"""The label normalizer's data: the schema and loader of ``label-rules.yaml``, and word folding.
 
-The rules file holds every word list and pattern of :mod:`medfuse.kg.normalize`: spelling and
-plural folding, laterality, abbreviations, name grammars (TG-263 suffixes, FreeSurfer glosses,
-glued prefixes), lesion kinds and the sites of diseases. It is validated once, when loaded, so a
-broken pattern or an unknown predicate fails at start-up with the file named.
+``ontology/mappings/label-rules.yaml`` holds every word list and pattern of
+:mod:`medfuse.kg.normalize`: spelling and plural folding, laterality, abbreviations, name grammars
+(TG-263 suffixes, FreeSurfer glosses, glued prefixes), lesion kinds and the sites of diseases. It is
+validated once, when loaded, so a broken pattern or an unknown predicate fails at start-up with
+the file named. :func:`words_of` splits a name into words and :class:`WordFolder` folds each word
+as the rules say (ordinals, plurals, British spelling), the same way for names and for terms.
 
 >>> rules = load_rules()
 >>> rules.laterality.words["left"], rules.laterality.parts["a"]
@@ -13,6 +15,7 @@ broken pattern or an unknown predicate fails at start-up with the file named.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
 
@@ -20,16 +23,21 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from medfuse.kg.errors import CatalogError
+from medfuse.loaders.tokens import normalize as normalize_key
 
 __all__ = [
-    "RULES_FILE",
-    "EXACT",
-    "CLOSE",
     "BROAD",
+    "CLOSE",
+    "EXACT",
     "NARROW",
     "PREDICATES",
+    "RULES_FILE",
     "LabelRules",
+    "WordFolder",
+    "key_words",
+    "keys_and_words",
     "load_rules",
+    "words_of",
 ]
 
 #: The rules file, in ``ontology/mappings/``.
@@ -118,7 +126,7 @@ class _Laterality(_Rule):
 
 
 class _Acronyms(_Rule):
-    #: MONDO classes whose ontology acronyms may answer an all-capitals code (HCC).
+    #: MONDO classes whose ontology acronyms may answer an all-capitals code (GBM).
     mondo_under: list[str]
     #: An acronym of one term only, and at most this many letters.
     max_letters: int
@@ -131,8 +139,12 @@ class LabelRules(BaseModel):
 
     version: int
     prefixes: list[str]
+    #: Sources whose synonyms, not only labels, match as a set of words.
+    unordered_synonyms: list[str]
     prefixes_by_modality: dict[str, list[str]]
     exclude_under: dict[str, str]
+    #: CURIE pattern -> why its terms never answer (taxon-specific id ranges of UBERON).
+    exclude_ids: dict[str, str]
     modality_aliases: dict[str, str]
     stop_words: list[str]
     plurals: dict[str, str]
@@ -145,12 +157,14 @@ class LabelRules(BaseModel):
     fillers: list[str]
     heads: list[str]
     organs: list[str]
+    #: Organs only a name of two words or more may leave out ("central zone": prostate).
+    phrase_organs: list[str]
     word_variants: dict[str, list[str]]
-    #: Prefixes written apart from their word ("peri-tumoral"): joined when not found as written.
+    #: Prefixes written apart from their word ("peri-tumoural"): joined when not found as written.
     bound_prefixes: list[str]
-    #: Word starts split off a longer unknown word ("superiorfrontal", "GTVnx").
+    #: Word starts split off a longer unknown word ("superiorfrontal", "GTVlung").
     glued: list[str]
-    #: A separator between a code and its spelled-out name ("Left-MFG---middle-frontal-gyrus").
+    #: A separator between a code and its spelled-out name ("Left-IOG---inferior-occipital-gyrus").
     gloss: str
     abstain: list[_Abstain]
     narrowing: list[_Narrowing]
@@ -164,7 +178,7 @@ class LabelRules(BaseModel):
     confidence: dict[str, float]
     short_name: int
 
-    @field_validator("abstain", "narrowing", "numbered", "spelling", "gloss")
+    @field_validator("abstain", "narrowing", "numbered", "spelling", "gloss", "exclude_ids")
     @classmethod
     def _patterns_compile(cls, value: object) -> object:
         for pattern in _patterns_of(value):
@@ -186,6 +200,8 @@ class LabelRules(BaseModel):
 def _patterns_of(value: object) -> list[str]:
     if isinstance(value, str):
         return [value]
+    if isinstance(value, dict):
+        return list(value)
     out: list[str] = []
     for item in value:  # type: ignore[attr-defined]
         if isinstance(item, tuple):
@@ -215,3 +231,119 @@ def load_rules() -> LabelRules:
         raise CatalogError(source, f"not valid YAML: {error}") from error
     except ValidationError as error:
         raise CatalogError(source, f"does not follow the rules schema: {error}") from error
+
+
+# ------------------------------------------------------------------------------------ words
+_POSSESSIVE = re.compile(r"['\u2019]s\b")
+#: Word breaks inside a token: camelCase, an acronym before a word, letters before or after digits.
+_BREAKS = re.compile(
+    r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2,})"
+    r"|(?<=[A-Za-z]{2})(?=\d)|(?<=\d)(?!(?:st|nd|rd|th)\b)(?=[A-Za-z]{2,})"
+)
+_WORD = re.compile(r"[0-9a-z]+")
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+
+
+def words_of(text: str, *, split_case: bool = True) -> list[str]:
+    """Return the lower-case words of a name, split at separators, case changes and digits.
+
+    >>> words_of("Glnd_Submand_L")
+    ['glnd', 'submand', 'l']
+    >>> words_of("LeftKidney"), words_of("rib3"), words_of("3rd-Ventricle")
+    (['left', 'kidney'], ['rib', '3'], ['3rd', 'ventricle'])
+    """
+    if "'" in text or "\u2019" in text:
+        text = _POSSESSIVE.sub("", text)
+    if split_case:
+        text = _BREAKS.sub(" ", text)
+    return key_words(text.casefold())
+
+
+def key_words(key: str) -> list[str]:
+    """Split a case-folded name at everything but digits and letters a-z."""
+    if key.isascii() and key.replace(" ", "").isalnum():  # most names: plain words
+        return key.split()
+    if "'" in key or "\u2019" in key:
+        key = _POSSESSIVE.sub("", key)
+    return _WORD.findall(key)
+
+
+def keys_and_words(names: list[str]) -> tuple[list[str], list[list[str]], list[int]]:
+    """Return the lookup key (:func:`normalize_key`) and the words of each name, and which names
+    are not plain words (their words, joined, may differ from their key).
+
+    Most names are plain words and spaces: their words are split once and joined into the key.
+
+    >>> keys_and_words(["Left Kidney", "X-ray"])
+    (['left kidney', 'x-ray'], [['left', 'kidney'], ['x', 'ray']], [1])
+    """
+    folded = [name.casefold() for name in names]
+    plain = [text.isascii() and text.replace(" ", "").isalnum() for text in folded]
+    words = [text.split() if ok else [] for text, ok in zip(folded, plain)]
+    keys = [" ".join(w) if ok else normalize_key(n) for w, ok, n in zip(words, plain, names)]
+    irregular = [i for i, ok in enumerate(plain) if not ok]
+    for i in irregular:
+        words[i] = key_words(keys[i])
+    return keys, words, irregular
+
+
+class WordFolder(dict[str, str]):
+    """Word -> folded word (ordinals to digits, plurals to singular, British to American spelling).
+
+    A dict that fills itself: after its first use a word folds with one C-level lookup, which is
+    what keeps indexing a hundred thousand names fast.
+
+    >>> fold = WordFolder(load_rules())
+    >>> fold["tumours"], fold["third"], fold["oesophagus"], fold["kidney"]
+    ('tumor', '3', 'esophagus', 'kidney')
+    """
+
+    def __init__(self, rules: LabelRules) -> None:
+        super().__init__()
+        self._ordinals = {w: str(n) for w, n in rules.ordinals.items()}
+        self._plurals = rules.plurals
+        self._keep = frozenset(rules.not_plural)
+        self._spelling = [(re.compile(p), r) for p, r in rules.spelling]
+        self._any_spelling = re.compile("|".join(f"(?:{p})" for p, _ in rules.spelling) or "(?!)")
+        #: A line (one word) that a spelling rule changes.
+        self._any_line = re.compile(rf"(?m)^[^\n]*(?:{self._any_spelling.pattern})[^\n]*")
+
+    def __missing__(self, word: str) -> str:
+        folded = self[word] = self._fold(word)
+        return folded
+
+    def prime(self, words: Iterable[str]) -> frozenset[str]:
+        """Fold many new words at once and return those that folding changes.
+
+        One scan of all the words finds those the spelling rules touch; the others need folding
+        only if they end in "s", start with a digit or are listed.
+        """
+        new = set(words) - self.keys()
+        touched = {m[0] for m in self._any_line.finditer("\n".join(new))}
+        touched.update(w for w in new if w[-1] == "s" or w[0].isdigit())
+        touched.update(new & (self._ordinals.keys() | self._plurals.keys()))
+        self.update(zip(new, new))
+        self.update((word, self._fold(word)) for word in touched)
+        return frozenset(w for w, f in self.items() if w != f)
+
+    def _fold(self, word: str) -> str:
+        if word in self._ordinals:
+            return self._ordinals[word]
+        if (match := _ORDINAL.match(word)) is not None:
+            return match[1]
+        word = self._plurals.get(word) or self._singular(word)
+        if self._any_spelling.search(word):
+            for pattern, replacement in self._spelling:
+                word = pattern.sub(replacement, word)
+        return word
+
+    def _singular(self, word: str) -> str:
+        if len(word) <= 3 or not word.isalpha() or word in self._keep:
+            return word
+        if word.endswith(("ss", "us", "is", "os")):
+            return word
+        if word.endswith("ies"):
+            return word[:-3] + "y"
+        if word.endswith(("ches", "shes", "xes")):
+            return word[:-2]
+        return word.removesuffix("s")
