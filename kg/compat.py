@@ -16,6 +16,7 @@ from collections import defaultdict
 from functools import cached_property
 from typing import NamedTuple
 
+import networkx as nx
 from pydantic import BaseModel, Field
 
 from medfuse.kg.catalog import Catalog, DatasetSummary, run_named
@@ -107,17 +108,11 @@ class Compat:
     @cached_property
     def derived(self) -> dict[str, set[str]]:
         """Dataset id → every dataset whose images it reuses, directly or transitively."""
-        direct = {d.id: set(d.built_from) for d in self.catalog.summaries.values()}
-        out: dict[str, set[str]] = {}
-        for start in direct:
-            seen, stack = set(), list(direct[start])
-            while stack:
-                node = stack.pop()
-                if node not in seen:
-                    seen.add(node)
-                    stack.extend(direct.get(node, ()))
-            out[start] = seen
-        return out
+        built_from = nx.DiGraph()
+        for summary in self.catalog.summaries.values():
+            built_from.add_node(summary.id)
+            built_from.add_edges_from((summary.id, source) for source in summary.built_from)
+        return {node: nx.descendants(built_from, node) for node in built_from}
 
     def shared_images(self, a: str, b: str) -> str | None:
         """Say how two datasets share images, or ``None``."""
@@ -127,7 +122,7 @@ class Compat:
             return f"{b} reuses images of {a}"
         common = self.derived.get(a, set()) & self.derived.get(b, set())
         if common:
-            return f"both reuse images of {', '.join(sorted(common))}"
+            return f"{a} and {b} both reuse images of {', '.join(sorted(common))}"
         return None
 
     # ------------------------------------------------------------------ hierarchy helpers

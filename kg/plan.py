@@ -62,7 +62,8 @@ def make_plan(
     """Plan the fusion of ``datasets`` (ids or names, ``id:variant`` for one label variant).
 
     :param granularity: ``finest``, ``coarsest`` or ``explicit`` (with ``targets``, free text or CURIEs).
-    :param modality: keep only label variants of this modality (e.g. AMOS's CT labels).
+    :param modality: keep only label variants of this modality (e.g. AMOS's CT labels); without it,
+        the ``modalities`` of ``rules`` do the same.
     :raises UnknownDatasetError: for an id that names no dataset.
     :raises RulesError: when no chosen dataset has a label list, or targets do not resolve.
     """
@@ -73,13 +74,14 @@ def make_plan(
         dataset_id = catalog.resolve_id(dataset)
         wanted.setdefault(dataset_id, set()).add(variant)
     maps = label_maps(catalog, list(wanted))
-    modality_term = terms.resolve(modality, "modality").curie if modality else None
+    modality_terms = [terms.resolve(m, "modality").curie
+                      for m in ([modality] if modality else rules.modalities if rules else ())]
     chosen = {}
     for (dataset, variant), labels in maps.items():
         variants = wanted[dataset]
         if None not in variants and variant not in variants:
             continue
-        if modality_term and not _variant_has_modality(catalog, dataset, variant, modality_term):
+        if modality_terms and not any(_variant_has_modality(catalog, dataset, variant, m) for m in modality_terms):
             continue
         chosen[(dataset, variant)] = labels
     missing = sorted(d for d in wanted if not any(key[0] == d for key in chosen))
@@ -114,7 +116,7 @@ def make_plan(
                             created=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
                             rules=(rules.model_dump(mode="json", exclude_defaults=True) if rules else {}) | {
                                 "datasets": sorted(datasets), "granularity": granularity, "targets": target_terms,
-                                **({"modality": modality_term} if modality_term else {})})
+                                **({"modality": modality_terms[0]} if modality else {})})
     body = dict(
         name=name or f"fusion of {len(included)} datasets", granularity=granularity, datasets=plan_datasets,
         labels=tuple(space.labels), mappings=tuple(space.mappings), partial=tuple(space.partial),
@@ -125,11 +127,11 @@ def make_plan(
 
 
 def _variant_has_modality(catalog: Catalog, dataset: str, variant: str | None, modality: str) -> bool:
-    summary = catalog.summaries[dataset]
-    if variant is None:
-        return any(t.id == modality or modality in catalog.terms.ancestors(t.id) for t in summary.modalities)
-    found = catalog.terms.lookup(variant, "modality")
-    return bool(found) and (found[0][0] == modality or modality in catalog.terms.ancestors(found[0][0]))
+    """Whether a label variant is of ``modality``: by the variant's name when it names a modality
+    (AMOS's ``ct``/``mr``), else by the dataset's modalities (a ``btcv`` part is CT like its dataset)."""
+    found = catalog.terms.lookup(variant, "modality") if variant else None
+    ids = [found[0][0]] if found else [t.id for t in catalog.summaries[dataset].modalities]
+    return any(i == modality or modality in catalog.terms.ancestors(i) for i in ids)
 
 
 def _totals(included: list[str], summaries: dict, compat: Compat, labels: int) -> Totals:

@@ -53,6 +53,12 @@ def test_shared_images_are_warned(compat: Compat) -> None:
     assert any("shared images" in w and "kits19" in w for w in result.warnings)
 
 
+def test_common_source_names_both_datasets(compat: Compat) -> None:
+    # KiTS21 and KiTS23 both extend KiTS19; FLARE22 reuses KiTS19 through AbdomenCT-1K
+    assert compat.shared_images("kits21", "flare22") == "kits21 and flare22 both reuse images of kits19"
+    assert compat.shared_images("flare22", "kits19") == "flare22 reuses images of kits19"
+
+
 def test_ranking_is_sorted_and_drops_incompatible(compat: Compat) -> None:
     report = compat.ranked("kits23", top=30)
     scores = [r.score for r in report.results]
@@ -161,6 +167,16 @@ def test_licence_verdicts() -> None:
 @pytest.fixture(scope="module")
 def plan(catalog: Catalog):  # noqa: ANN201
     return make_plan(catalog, ["amos22:ct", "word", "kits23", "3d-ircadb"], granularity="coarsest")
+
+
+def test_rules_modalities_pick_label_variants(catalog: Catalog) -> None:
+    # AMOS has CT and MR label lists; a CT fusion takes only the CT one, while a dataset whose
+    # variants are parts (btcv, tcia), not modalities, keeps both
+    dataset = "multi-organ-abdominal-ct-reference-standard-segmentations"
+    plan = make_plan(catalog, ["amos22", dataset], rules=parse_rules({"modalities": ["CT"]}))
+    assert {(d.id, d.variant) for d in plan.datasets} == {("amos22", "ct"), (dataset, "btcv"), (dataset, "tcia")}
+    both = make_plan(catalog, ["amos22"])
+    assert {d.variant for d in both.datasets} == {"ct", "mr"}
 
 
 def test_plan_content(plan) -> None:  # noqa: ANN001
