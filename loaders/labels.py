@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -30,6 +30,9 @@ from medfuse.loaders.mappings import NO_TERM, read_sssom
 from medfuse.loaders.model import DatasetFacts, FacetReport, LoadResult, SourceRecord
 from medfuse.loaders.rdf import dataset_iri
 from medfuse.loaders.tokens import yaml_load as _yaml_load
+
+if TYPE_CHECKING:
+    from medfuse.kg.normalize import LabelNormalizer, Normalized
 
 __all__ = ["CATALOG", "DEFAULT_PATH", "LabelEntry", "LabelFile", "read_label_files", "label_iri", "load"]
 
@@ -65,6 +68,9 @@ class LabelFile(BaseModel):
     sources: list[dict[str, Any]] = Field(default_factory=list)
     labels: list[LabelEntry]
     disagreements: list[dict[str, Any]] = Field(default_factory=list)
+    #: UBERON CURIE of the organ the file's generic lesion names ("cancer", "Tumour", "Mass") are of,
+    #: where its other labels do not say it (MSD Task06 has "cancer" only).
+    site: str | None = None
 
     @field_validator("kind")
     @classmethod
@@ -129,6 +135,25 @@ def read_label_files(folder: Path | Any) -> list[tuple[str, LabelFile]]:
     return out
 
 
+def _sole_organ(answers: Iterable[Normalized]) -> str | None:
+    """The one UBERON organ a label file names exactly, if it names exactly one (MSD Task03: liver)."""
+    organs = {a.term for a in answers if a.term and a.term.startswith("UBERON:") and a.predicate == "skos:exactMatch"}
+    return organs.pop() if len(organs) == 1 else None
+
+
+def _in_context(normalizer: LabelNormalizer, terms: TermIndex, name: str, site: str, modality: str | None) -> Normalized | None:
+    """Read a generic lesion name ("cancer", "Tumour") as a lesion of the file's organ, or ``None``.
+
+    The name is normalized with the organ's label in front ("liver cancer"); the answer counts only
+    when it is a lesion at that very site, so an organ never turns a name into something else.
+    """
+    organ = terms.get(site)
+    if organ is None:
+        return None
+    found = normalizer.normalize(f"{organ.label} {name}", modality=modality)
+    return found if found.term and found.site == site else None
+
+
 def _overrides() -> dict[str, Any]:
     return {row.subject_id: row for row in read_sssom("label-overrides.sssom.tsv").rows}
 
@@ -181,6 +206,8 @@ def load(path: Path | Any = DEFAULT_PATH, *, terms: TermIndex, known: Iterable[s
         if parsed.license and parsed.license.get("id"):
             triples.append((d, URIRef("http://purl.org/dc/terms/license"), term(f"spdx:{parsed.license['id']}")))
         modality = terms.lookup(parsed.modality, "modality") if parsed.modality else []
+        answers = {entry.value: normalizer.normalize(entry.name, modality=parsed.modality) for entry in parsed.labels}
+        context = parsed.site or _sole_organ(answers.values())
         for entry in parsed.labels:
             node = label_iri(parsed.dataset, parsed.variant, entry.value)
             triples += [(d, MF.hasLabel, node), (node, RDF.type, MF.Label),
@@ -195,9 +222,14 @@ def load(path: Path | Any = DEFAULT_PATH, *, terms: TermIndex, known: Iterable[s
                 curie, predicate, confidence, via = override.object_id, override.predicate_id, override.confidence, "semapv:ManualMappingCuration"
                 reason, site = (override.comment or "curated: no term") if curie == NO_TERM else None, None
             else:
-                found = normalizer.normalize(entry.name, modality=parsed.modality)
+                found = answers[entry.value]
                 curie, predicate, confidence, reason, site = found.term, found.predicate, found.confidence, found.reason, found.site
                 via = "semapv:ManualMappingCuration" if found.via == "curated" else "semapv:LexicalMatching"
+                if curie is None and context is not None:
+                    in_context = _in_context(normalizer, terms, entry.name, context, parsed.modality)
+                    if in_context is not None:
+                        curie, predicate, site = in_context.term, in_context.predicate, in_context.site
+                        confidence, via = round(in_context.confidence * 0.9, 3), "semapv:StructuralMatching"
             if curie and curie != NO_TERM:
                 report.values_mapped += 1
                 used.add(curie)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from medfuse.service.console import console, err, friendly
@@ -684,9 +685,45 @@ def plan(store: str, datasets: str | None, rules_file: Path | None, disease: str
         _write_atomically(nnunet, json.dumps(nnunet_dataset_json(result), indent=2, ensure_ascii=False) + "\n")
     if sssom:
         _write_atomically(sssom, plan_sssom(result))
+    if out is not None:
+        _print_plan(result)
     _err.print(f"plan {result.id}: {result.totals.datasets} datasets, {result.totals.labels} unified labels, "
                f"licences {result.license.status}, {len(result.conflicts)} conflict notes"
                + (f"; wrote {out}" if out else ""), highlight=False)
+
+
+def _print_plan(plan: Any) -> None:  # noqa: ANN401 - a MergePlan
+    """The unified label table (each value with the local labels merged into it), then the notes."""
+    names = {label.value: label.name for label in plan.labels}
+    sources: dict[int, list[str]] = {}
+    dropped: list[str] = []
+    for m in plan.mappings:
+        key = m.dataset if m.variant is None else f"{m.dataset}.{m.variant}"
+        if m.target_value is None:
+            dropped.append(f"{key}:{m.source_value} {m.source_name!r} ({m.reason})")
+        elif m.target_value:
+            same = m.source_name.casefold() == names[m.target_value].casefold()
+            sources.setdefault(m.target_value, []).append(
+                f"{key}:{m.source_value}" + ("" if same else f" {m.source_name!r}")
+                + ("" if m.relation == "exact" else f" [{m.relation}]"))
+    table = Table("value", "name", "term", title="unified labels", title_justify="left")
+    table.add_column(escape("from (dataset:value, local name where it differs, [relation])"), overflow="fold")
+    for label in plan.labels:
+        table.add_row(str(label.value), label.name, label.term, escape(", ".join(sources.get(label.value, ()))))
+    _console.print(table)
+    for p in plan.partial:
+        key = p.dataset if p.variant is None else f"{p.dataset}.{p.variant}"
+        _console.print(f"[cyan]partial:[/] {key} never annotates {escape(', '.join(names[v] for v in p.unannotated))}",
+                       highlight=False)
+    for c in plan.conflicts:
+        _console.print(f"[yellow]conflict ({c.kind}):[/] {escape(c.detail)}", highlight=False)
+    for o in plan.overlaps:
+        _console.print(f"[yellow]overlap:[/] {escape(o.detail)}", highlight=False)
+    for d in dropped:
+        _console.print(f"[red]dropped:[/] {escape(d)}", highlight=False)
+    verdict = plan.license
+    _console.print(escape(f"licences: {verdict.status}; " + "; ".join(verdict.obligations + verdict.blockers)),
+                   highlight=False)
 
 
 # ---------------------------------------------------------------------------------- serve

@@ -97,3 +97,33 @@ def test_build_failure_is_one_line_and_keeps_the_graph(tmp_path: Path, built_sto
 def test_console_script_runs(built_store: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "medfuse.service.cli", "--help"], capture_output=True, text=True, check=True)
     assert "medfuse build" in out.stdout
+
+
+def test_compat_json_ranks_partners(run) -> None:  # noqa: ANN001
+    code, out, _ = run("compat", "kits23", "--top", "3", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["dataset"] == "kits23" and 0 < len(data["results"]) <= 3
+    assert all(r["other"] != "kits23" for r in data["results"])
+
+
+def test_fuse_shows_the_four_phases(run) -> None:  # noqa: ANN001
+    code, out, _ = run("fuse", "--modality", "CT", "--anatomy", "abdomen", "--task", "segmentation", "--dim", "3D",
+                       "--labelled-only")
+    assert code == 0
+    for phase in ("1. harmonisation", "2. alignment", "3. blueprint", "4. indexing"):
+        assert phase in out
+    assert "kits23" in out and "rejected by rule" in out
+
+
+def test_plan_writes_json_ld_and_prints_the_unified_label_table(run, tmp_path: Path) -> None:  # noqa: ANN001
+    out_file = tmp_path / "plan.jsonld"
+    code, out, err = run("plan", "--datasets", "kits23,amos22:ct", "--out", str(out_file))
+    assert code == 0 and "unified labels" in out and str(out_file) in err
+    plan = json.loads(out_file.read_text())
+    kidney = next(label for label in plan["labels"] if label["term"] == "UBERON:0002113")
+    row = next(line for line in out.splitlines() if "UBERON:0002113" in line)
+    assert row.split("│")[1].strip() == str(kidney["value"])
+    coarsened = [m for m in plan["mappings"] if m.get("relation") == "coarsened"]
+    assert {m["sourceName"] for m in coarsened} == {"left kidney", "right kidney"}
+    assert out.count("[coarsened]") == 2

@@ -33,6 +33,21 @@ def test_a_dataset_lists_its_labels_with_terms(catalog: Catalog) -> None:
     assert labels[("ct", 0)].term is None and labels[("ct", 0)].reason
 
 
+def test_generic_lesion_names_take_the_site_of_their_dataset(catalog: Catalog) -> None:
+    # MSD Task03 says "cancer": the file's only organ (liver) is its site; Task06 has no organ
+    # label and names its site in the file; "Vessel" gets nothing from the site (not a lesion)
+    liver = {label.value: label for label in dataset_labels(catalog, "msd03-liver")}
+    assert liver[2].site is not None and liver[2].site.id == "UBERON:0002107" and liver[2].term is not None
+    lung = {label.value: label for label in dataset_labels(catalog, "msd06-lung")}
+    assert lung[1].site is not None and lung[1].site.id == "UBERON:0002048"
+    vessels = {label.value: label for label in dataset_labels(catalog, "msd08-hepaticvessel")}
+    assert vessels[1].term is None and vessels[1].reason
+    assert vessels[2].term is not None and vessels[2].term.id == "mfles:liver-tumour"
+    # a multi-organ file gives no site: AMOS's sex-dependent class stays unmapped
+    amos = {(label.variant, label.value): label for label in dataset_labels(catalog, "amos22")}
+    assert amos[("ct", 15)].term is None
+
+
 def test_find_by_anatomy_says_which_relation_holds(catalog: Catalog) -> None:
     asked, rows = related_labels(catalog, "kidney")
     assert asked.id == KIDNEY
