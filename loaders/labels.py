@@ -206,6 +206,9 @@ def load(path: Path | Any = DEFAULT_PATH, *, terms: TermIndex, known: Iterable[s
         if parsed.license and parsed.license.get("id"):
             triples.append((d, URIRef("http://purl.org/dc/terms/license"), term(f"spdx:{parsed.license['id']}")))
         modality = terms.lookup(parsed.modality, "modality") if parsed.modality else []
+        if parsed.site is not None and (not parsed.site.startswith("UBERON:") or terms.get(parsed.site) is None):
+            raise LabelDataError(name, "site must be the CURIE of an UBERON term of the shipped extract", field="site",
+                                 value=parsed.site)
         answers = {entry.value: normalizer.normalize(entry.name, modality=parsed.modality) for entry in parsed.labels}
         context = parsed.site or _sole_organ(answers.values())
         for entry in parsed.labels:

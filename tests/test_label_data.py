@@ -41,7 +41,7 @@ SCHEME = rdflib.URIRef("https://w3id.org/medfuse/scheme/lesion")
 REQUIRED_KEYS = {
     "dataset", "new_dataset", "modality", "kind", "license", "sources", "labels", "disagreements",
 }
-OPTIONAL_KEYS = {"variant", "note"}
+OPTIONAL_KEYS = {"variant", "note", "site"}
 NEW_DATASET_KEYS = {"name", "year", "modalities", "anatomy", "tasks", "dim", "url", "samples"}
 #: Modality words used by the label files and the gold set.
 MODALITIES = {"CT", "MR", "PET", "PET/CT", "CBCT", "US", "X-ray", "OCT", "fundus", "dermoscopy",

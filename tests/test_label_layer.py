@@ -80,6 +80,7 @@ def test_sssom_export_validates_and_round_trips(catalog: Catalog) -> None:
         ("labels:\n  - {value: 1, name: liver}\n  - {value: 1, name: kidney}\n", "duplicate label value"),
         ("labels:\n  - {value: one, name: liver}\n", "label values must be integers"),
         ("labels:\n  - {value: 1.5, name: liver}\n", "label values must be integers"),
+        ("site: UBERON:9999999\nlabels:\n  - {value: 1, name: tumour}\n", "site must be the CURIE of an UBERON term"),
     ],
 )
 def test_bad_label_files_name_file_and_entry_and_load_nothing(tmp_path: Path, content: str, expected: str) -> None:
