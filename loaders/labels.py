@@ -144,14 +144,19 @@ def _sole_organ(answers: Iterable[Normalized]) -> str | None:
 def _in_context(normalizer: LabelNormalizer, terms: TermIndex, name: str, site: str, modality: str | None) -> Normalized | None:
     """Read a generic lesion name ("cancer", "Tumour") as a lesion of the file's organ, or ``None``.
 
-    The name is normalized with the organ's label in front ("liver cancer"); the answer counts only
-    when it is a lesion at that very site, so an organ never turns a name into something else.
+    The name is normalized with the organ's label in front ("liver cancer"); the answer counts
+    only when it is a finding at that very site, so an organ never turns a name into something
+    else ("liver Vessel" is no finding). A segmented finding is a lesion, so the lesion reading
+    ("liver cancer lesion") is preferred when it names the same site.
     """
     organ = terms.get(site)
     if organ is None:
         return None
     found = normalizer.normalize(f"{organ.label} {name}", modality=modality)
-    return found if found.term and found.site == site else None
+    if not found.term or found.site != site:
+        return None
+    lesion = normalizer.normalize(f"{organ.label} {name} lesion", modality=modality)
+    return lesion if lesion.term and lesion.site == site else found
 
 
 def _overrides() -> dict[str, Any]:

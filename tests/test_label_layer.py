@@ -37,7 +37,8 @@ def test_generic_lesion_names_take_the_site_of_their_dataset(catalog: Catalog) -
     # MSD Task03 says "cancer": the file's only organ (liver) is its site; Task06 has no organ
     # label and names its site in the file; "Vessel" gets nothing from the site (not a lesion)
     liver = {label.value: label for label in dataset_labels(catalog, "msd03-liver")}
-    assert liver[2].site is not None and liver[2].site.id == "UBERON:0002107" and liver[2].term is not None
+    assert liver[2].site is not None and liver[2].site.id == "UBERON:0002107"
+    assert liver[2].term is not None and liver[2].term.id == "mfles:liver-tumour"  # the lesion, as Task08's
     lung = {label.value: label for label in dataset_labels(catalog, "msd06-lung")}
     assert lung[1].site is not None and lung[1].site.id == "UBERON:0002048"
     vessels = {label.value: label for label in dataset_labels(catalog, "msd08-hepaticvessel")}
