@@ -1,21 +1,36 @@
 """Map raw segmentation/classification label names to ontology terms, or abstain with a reason.
 
 Label files name the same structure in many ways: ``kidney_left``, ``Kidney_L``, ``Lt. Kidney``,
-``LeftKidney``, ``left kidney``. :class:`LabelNormalizer` tries, in order: rules that depend on the
-modality, the curated table (``ontology/mappings/label-synonyms.sssom.tsv``), names that say
-nothing (``label_3``, ``background``), the labels and exact synonyms of UBERON, MONDO, CL and the
-medfuse lesion terms (as written, then with case, separators, plurals, ordinals and British
-spelling folded, then as a set of words), laterality (the sided UBERON term where one exists,
-else the unsided term as ``skos:broadMatch``), numbered vertebrae, ribs and discs, lesion names
-with their site, and cautious fallbacks: abbreviations (the rules' and the curated table's),
-TG-263 part-and-side suffixes (``Eye_AL``), FreeSurfer glosses (``Left-IOG---inferior-occipital-gyrus``),
-glued and split-off prefixes (``superiorfrontal``, ``peri-tumoural``), word and phrase variants
-(a chamber's "blood pool" is its cavity), site adjectives, filler words and missing heads. Disease
-terms get a site from MONDO's hierarchy. It abstains rather than guess: there is no edit-distance
-matching.
+``LeftKidney``, ``left kidney``, ``kidney_left.nii.gz``. :class:`LabelNormalizer` cuts off a file
+name's extension, then tries, in order: rules and alternate names that depend on the modality
+("macula" on a fundus photograph), the curated table
+(``ontology/mappings/label-synonyms.sssom.tsv``), standard abbreviations read in the modality
+(``label-abbreviations.tsv``: "SMA" on CT, ambiguous ones abstain), words in parentheses (an
+apposition, "Bile duct (CBD)", or a qualifier, "nodule (thyroid)"), names that say nothing
+(``label_3``, ``background``), the labels and exact synonyms of UBERON, MONDO, CL and the medfuse
+lesion terms plus curated Latin and alternate names (``label-alternate-names.tsv``), as written,
+then with case, separators, plurals, ordinals and British spelling folded, then as a set of words;
+laterality (the sided UBERON term where one exists, else the unsided term as
+``skos:broadMatch``), numbered vertebrae, ribs, discs and Couinaud segments, lesion names with
+their site, and cautious fallbacks: abbreviations, TG-263 part-and-side suffixes (``Eye_AL``) and
+qualifier letters (``Musc_Constrict_S``), FreeSurfer glosses
+(``Left-IOG---inferior-occipital-gyrus``), glued prefixes and compounds (``superiorfrontal``,
+``chestwall``), split-off prefixes (``peri-tumoural``), word and phrase variants (a chamber's
+"blood pool" is its cavity), site adjectives, filler words, a term's name with words of its own
+names (``Axis_C2``) and missing heads (a bare word that several heads fit abstains unless the
+modality prefers one).
+
+Head-noun agreement guards every rule-found answer: a name that says bone, vein, artery, nerve,
+gland, muscle, cortex or a disease word never answers a term of another kind ("pubic bone" is not
+the pubic vein); for a FreeSurfer ``ctx-`` name the class's heads are tried instead ("lingual
+gyrus"). Disease terms get a site from MONDO's hierarchy; where label maps outline lesions (CT,
+MR) a lesion term of the name's site and kind answers before a MONDO disease, and the modality's
+form of a disease before the disease (pulmonary tuberculosis on a chest radiograph). It abstains
+rather than guess: there is no edit-distance matching.
 
 All word lists and patterns are data, read once from ``ontology/mappings/label-rules.yaml``
-(schema: :mod:`medfuse.kg.normalize_rules`); this module holds the algorithm only.
+(schema: :mod:`medfuse.kg.normalize_rules`) and the vocabulary tables
+(:mod:`medfuse.kg.normalize_vocab`); this module holds the algorithm only.
 
 >>> normalizer = load_normalizer()
 >>> normalizer.normalize("Lt. Kidney", modality="CT").term
@@ -48,6 +63,13 @@ from medfuse.kg.normalize_rules import (
     keys_and_words,
     load_rules,
     words_of,
+)
+from medfuse.kg.normalize_agreement import HeadClasses
+from medfuse.kg.normalize_vocab import (
+    Abbreviation,
+    AlternateName,
+    read_abbreviations,
+    read_alternate_names,
 )
 from medfuse.kg.terms import TermIndex, load_terms, skos_graph
 from medfuse.loaders.mappings import NO_TERM, MappingRow, MappingSet, read_sssom
@@ -110,8 +132,42 @@ _BEYOND = _Hit("", "beyond", 0.0)
 
 _K = TypeVar("_K")
 
-#: One candidate of an index key: (rank 0 label / 1 synonym, CURIE).
-_Entry = tuple[int, str]
+#: One candidate of an index key: (rank 0 label / 0.5 curated alternate name / 1 synonym, CURIE).
+_Entry = tuple[float, str]
+#: The rank of a curated alternate name: after labels, before the ontology's own synonyms.
+_ALTERNATE = 0.5
+
+
+class _Order(dict[str, int]):
+    """Source prefix -> tie-break rank for the label map's modality, with its modality words.
+
+    Every step of a lookup receives it, so a rule deep inside (which head a bare adjective takes)
+    reads the modality without state on the shared normalizer.
+    """
+
+    def __init__(
+        self,
+        prefixes: Sequence[str],
+        modalities: frozenset[str] = frozenset(),
+        *,
+        default: bool = True,
+    ) -> None:
+        super().__init__((prefix, i) for i, prefix in enumerate(prefixes))
+        #: The modality words of the label map.
+        self.modalities = modalities
+        #: Whether this is the default source order (no modality reorders the sources).
+        self.default = default
+
+
+class _ModalityRule(NamedTuple):
+    """A name's meaning in some modalities (``by_modality`` rules, modality alternate names)."""
+
+    modalities: frozenset[str]
+    term: str
+    confidence: float
+    predicate: str
+
+
 _SIDES = ("left", "right")
 #: Names of more words than this are not completed with a missing head or organ, nor read with
 #: their side inside: a long name that found nothing lacks more than one word.
@@ -125,6 +181,8 @@ class LabelNormalizer:
     :param synonyms: the curated label table; ``None`` reads the shipped one.
     :param rules: the rules; ``None`` reads the shipped ``label-rules.yaml``.
     :param sites: lesion term → UBERON site; ``None`` reads ``mf:site`` from the shipped schemes.
+    :param abbreviations: the abbreviation table; ``None`` reads the shipped one.
+    :param alternates: the alternate-name table (Latin names...); ``None`` reads the shipped one.
 
     >>> found = load_normalizer().normalize("kidney tumour")
     >>> found.term, found.site
@@ -138,6 +196,8 @@ class LabelNormalizer:
         synonyms: MappingSet | None = None,
         rules: LabelRules | None = None,
         sites: Mapping[str, str] | None = None,
+        abbreviations: Sequence[Abbreviation] | None = None,
+        alternates: Sequence[AlternateName] | None = None,
     ) -> None:
         self.terms = terms
         self.rules = rules = rules or load_rules()
@@ -145,10 +205,7 @@ class LabelNormalizer:
         self._stop = frozenset(rules.stop_words)
         self._conf = rules.confidence
         self._sites = dict(sites) if sites is not None else _read_sites()
-        self._order = {p: i for i, p in enumerate(rules.prefixes)}
-        self._orders = {
-            m: {p: i for i, p in enumerate(ps)} for m, ps in rules.prefixes_by_modality.items()
-        }
+        self._order = _Order(rules.prefixes)
         self._aliases = {k.casefold(): v for k, v in rules.modality_aliases.items()}
         lat = rules.laterality
         self._side_words, self._side_short, self._both = lat.words, lat.short, frozenset(lat.both)
@@ -160,7 +217,7 @@ class LabelNormalizer:
         )
         self._build_abstain()
         self._gloss = re.compile(rules.gloss)
-        self._modality_memo: dict[str | None, tuple[frozenset[str], dict[str, int]]] = {}
+        self._modality_memo: dict[str | None, tuple[frozenset[str], _Order]] = {}
         self._sided_memo: dict[tuple[str, str], str | None] = {}
         self._side_memo: dict[str, str | None] = {}
         self._names: dict[str, list[frozenset[str]]] = {}
@@ -170,17 +227,26 @@ class LabelNormalizer:
         self._late = [(re.compile(n.pattern), n.factor) for n in rules.narrowing if n.late]
         self._numbered = [([re.compile(p) for p in n.patterns], n) for n in rules.numbered]
         self._build_word_tables()
-        self._by_modality: dict[str, list] = {}
+        self._by_modality: dict[str, list[_ModalityRule]] = {}
         for rule in rules.by_modality:
-            self._by_modality.setdefault(" ".join(self._fold(words_of(rule.name))), []).append(rule)
+            self._add_modality_rule(
+                rule.name,
+                _ModalityRule(
+                    frozenset(rule.modalities), rule.term, rule.confidence, rule.predicate
+                ),
+            )
         synonyms = synonyms if synonyms is not None else read_sssom(SYNONYMS_FILE)
+        abbreviations = abbreviations if abbreviations is not None else read_abbreviations()
+        alternates = alternates if alternates is not None else read_alternate_names()
         # Indexing makes ~700,000 small containers and no garbage; a collector pass every few
         # hundred allocations would rescan them all (it doubled the build time).
         collecting = gc.isenabled()
         gc.disable()
         try:
             self._build_term_index()
+            self._build_alternates(alternates)
             self._build_curated(synonyms)
+            self._build_abbreviations(abbreviations)
             self._build_catalog()
             self._build_lesions()
         finally:
@@ -239,12 +305,27 @@ class LabelNormalizer:
             else:
                 self._phrases.append((words, alternatives))
         self._bound = frozenset(rules.bound_prefixes)
+        self._same_words = frozenset(self._fold(rules.same_words)) & self._variants.keys()
         self._glued = sorted(rules.glued, key=len, reverse=True)
         lesion = rules.lesion
         self._kinds = {self._canon[w]: kind for kind, ws in lesion.kinds.items() for w in ws}
         self._qualifiers = frozenset(self._fold(lesion.qualifiers))
         self._optional = frozenset(self._fold(lesion.optional))
         self._connectors = frozenset(rules.disease_sites.connectors)
+        self._suffixes = {k: v.split() for k, v in rules.suffixes.items()}
+        self._file_suffix = re.compile(rules.file_suffix)
+        self._nth = {n: word for word, n in rules.ordinals.items()}
+        self._kinds_of = HeadClasses(self.terms, rules, self._canon)
+
+    def _add_modality_rule(self, name: str, rule: _ModalityRule) -> None:
+        self._by_modality.setdefault(" ".join(self._fold(words_of(name))), []).append(rule)
+
+    def _modality_rule(self, key: str, modalities: frozenset[str]) -> _Hit | None:
+        """Return the meaning a name has in the label map's modality, if a rule gives one."""
+        for rule in self._by_modality.get(key, ()):
+            if not modalities.isdisjoint(rule.modalities):
+                return _Hit(rule.term, "modality", rule.confidence, rule.predicate)
+        return None
 
     def _build_term_index(self) -> None:
         """Index every label and synonym: as written, folded word by word, and as a word set.
@@ -313,6 +394,102 @@ class LabelNormalizer:
             ]
         return found
 
+    def _build_alternates(self, rows: Sequence[AlternateName]) -> None:
+        """Index the curated alternate names: as synonyms ranked before the ontology's own, or,
+        for a name whose meaning depends on the modality ("macula" on a fundus photograph), as a
+        modality rule.
+        """
+        conf = self._conf["alternate"]
+        vocabulary: set[str] = set()
+        for row in rows:
+            if row.object_id not in self._answering:
+                continue
+            if row.modalities:
+                rule = _ModalityRule(frozenset(row.modalities), row.object_id, conf, EXACT)
+                self._add_modality_rule(row.name, rule)
+                continue
+            key = normalize_key(row.name)
+            folded = self._fold(key_words(key))
+            entry = (_ALTERNATE, row.object_id)
+            joined = " ".join(folded)
+            for table, at in (
+                (self._exact, key),
+                (self._refolded, joined if joined != key else None),
+                (self._sets, self._set(folded)),
+            ):
+                if at is not None:
+                    found = [e for e in table.get(at, ()) if e[1] != row.object_id or not e[0]]
+                    table[at] = sorted([*found, entry], key=self._rank)  # type: ignore[index]
+            vocabulary.update(folded)
+        self._vocabulary |= vocabulary
+
+    def _rank(self, entry: _Entry) -> tuple[float, int, str]:
+        return entry[0], self._order[entry[1][: entry[1].find(":")]], entry[1]
+
+    def _build_abbreviations(self, rows: Sequence[Abbreviation]) -> None:
+        """Index the abbreviation table by its letters (case-folded, or as written for ``exact``).
+
+        A name the curated label table spells keeps that row's meaning (it is looked up first).
+        """
+        self._abbr: dict[str, list[Abbreviation]] = {}
+        self._abbr_exact: dict[str, list[Abbreviation]] = {}
+        for row in rows:
+            if row.object_id != NO_TERM and row.object_id not in self._answering:
+                continue
+            if row.case == "exact":
+                self._abbr_exact.setdefault(row.abbreviation, []).append(row)
+                continue
+            key = normalize_key(row.abbreviation)
+            for at in dict.fromkeys((key, " ".join(self._fold(words_of(row.abbreviation))))):
+                self._abbr.setdefault(at, []).append(row)
+
+    def _abbreviated(
+        self, rows: Sequence[Abbreviation] | None, modalities: frozenset[str]
+    ) -> Abbreviation | str | None:
+        """Return the reading of an abbreviation in the modalities, a reason to abstain, or None.
+
+        A row of the label map's modality wins over a row for any modality. An abbreviation whose
+        rows are all for other modalities is not guessed at ("CC" is the corpus callosum on MR,
+        the craniocaudal view on a mammogram).
+        """
+        if not rows:
+            return None
+        chosen = [r for r in rows if not modalities.isdisjoint(r.modalities)] or [
+            r for r in rows if not r.modalities
+        ]
+        if not chosen:
+            elsewhere = ", ".join(sorted({m for r in rows for m in r.modalities}))
+            return f"a standard abbreviation only in other modalities ({elsewhere})"
+        if len({r.object_id for r in chosen}) > 1 or " / " in chosen[0].expansion:
+            readings = " / ".join(dict.fromkeys(r.expansion for r in chosen))
+            return f"an abbreviation with several common readings ({readings})"
+        if chosen[0].object_id == NO_TERM:
+            return f"{chosen[0].abbreviation} is the {chosen[0].expansion}: {chosen[0].source}"
+        return chosen[0]
+
+    def _abbreviation_hit(
+        self, text: str, key: str, modalities: frozenset[str]
+    ) -> _Hit | str | None:
+        """Answer a name that is a standard abbreviation ("COPD"), or say why not (ambiguous)."""
+        found = self._abbreviated(self._abbr_exact.get(text), modalities)
+        if found is None:
+            found = self._abbreviated(self._abbr.get(key), modalities)
+        if found is None or isinstance(found, str):
+            return found
+        conf = self._conf["abbreviation_modality" if found.modalities else "abbreviation"]
+        return _Hit(found.object_id, "abbreviation", conf, found.predicate_id)
+
+    def _expand_abbreviations(self, words: list[str], modalities: frozenset[str]) -> list[str]:
+        """Spell out the abbreviations of a longer name that have one reading in the modality."""
+        out: list[str] = []
+        for word in words:
+            found = self._abbreviated(self._abbr.get(word), modalities)
+            if isinstance(found, Abbreviation):
+                out += self._fold(words_of(found.expansion, split_case=False))
+            else:
+                out.append(word)
+        return out
+
     def _build_curated(self, synonyms: MappingSet) -> None:
         """Index the curated rows as written, folded, as word sets, and by their unsided core.
 
@@ -380,12 +557,15 @@ class LabelNormalizer:
         """Index lesion terms by (site, kind) from their "<site> <kind>" names ("renal cyst").
 
         A name whose words give another site than the term's ("pulmonary embolus": lung, where
-        the term's site is the pulmonary artery) indexes it there too, unless another term has
-        that place. Names with an optional word ("acute ischaemic lesion") are also indexed
-        without it, as synonyms, where no term has that name already.
+        the term's site is the pulmonary artery) indexes it there too, and at the term's own
+        site, unless another term has that place. Names with an optional word ("acute ischaemic
+        lesion") are also indexed without it, as synonyms, where no term has that name already.
         """
         self._lesions: dict[tuple[str, str], str] = {}
         named: dict[tuple[str, str], str] = {}
+        #: (the term's own site, kind) of a name that states another site ("pulmonary embolus":
+        #: the pulmonary artery's embolus too).
+        own: dict[tuple[str, str], str] = {}
         for curie, site in sorted(self._sites.items()):
             term = self.terms.get(curie)
             if term is None:
@@ -400,7 +580,8 @@ class LabelNormalizer:
                         self._lesions.setdefault((site, kind), curie)
                     elif stated:
                         named.setdefault((stated, kind), curie)
-        for key, curie in named.items():
+                        own.setdefault((site, kind), curie)
+        for key, curie in [*named.items(), *own.items()]:
             self._lesions.setdefault(key, curie)
         for curie in sorted(c for c in self._answering if c.startswith("mfles:")):
             term = self.terms.terms[curie]
@@ -427,13 +608,12 @@ class LabelNormalizer:
         text = raw.strip()
         if not text:
             return self._abstained(raw, "the name is empty", 1.0)
+        if "." in text:  # a file name: "spleen.nii.gz"
+            text = self._file_suffix.sub("", text).strip() or text
         modalities, order = self._modality_memo.get(modality) or self._modalities(modality)
         key = normalize_key(text)
-        for rule in self._by_modality.get(key, ()):
-            if modalities.intersection(rule.modalities):
-                return self._answer(
-                    raw, _Hit(rule.term, "modality", rule.confidence, rule.predicate)
-                )
+        if self._by_modality and (by_modality := self._modality_rule(key, modalities)):
+            return self._answer(raw, by_modality)
         row = self._curated.get(key)
         if row is not None:
             return self._from_row(raw, row, modalities)
@@ -442,24 +622,28 @@ class LabelNormalizer:
         if (
             entries
             and not entries[0][0]
-            and order is self._order
+            and order.default
             and not entries[0][1].startswith("MONDO:")
             and not self._early.search(key)
         ):
             return self._answer(raw, _Hit(entries[0][1], "label", self._conf["label"]))
+        abbreviation = self._abbreviation_hit(text, key, modalities)
+        if isinstance(abbreviation, str):
+            return self._abstained(raw, abbreviation, self._conf["abstain_pattern"])
+        if abbreviation is not None:
+            return self._answer(raw, self._with_site(abbreviation, None, modalities))
         if _CURIE.match(text):
             curie = compress(text)
             if curie in self._answering:
                 return self._answer(raw, _Hit(curie, "curie", self._conf["curie"]))
+        if "(" in text and (found := self._parenthetical(raw, text, modality)) is not None:
+            return found
         words, inner = self._parts(text)
         folded = self._fold(words)
         joined = " ".join(folded)
         if joined != key:
-            for rule in self._by_modality.get(joined, ()):
-                if modalities.intersection(rule.modalities):
-                    return self._answer(
-                        raw, _Hit(rule.term, "modality", rule.confidence, rule.predicate)
-                    )
+            if by_modality := self._modality_rule(joined, modalities):
+                return self._answer(raw, by_modality)
         row = self._curated_folded.get(joined) or self._curated_sets.get(self._set(folded))
         if row is not None:
             return self._from_row(raw, row, modalities)
@@ -472,6 +656,8 @@ class LabelNormalizer:
         side, core, spelled = self._split_side(folded, inner=self._fold(inner))
         if side == "both":
             spelled = core
+        if side and core and (sided := self._sided_code(core, side, modalities, order)):
+            return self._answer(raw, self._with_site(sided, None, modalities))
         caps = text.isupper()
         hit = self._lookup(key, spelled, order, short=_shortness(text, self.rules.short_name))
         if hit is not None and side and side != "both" and hit.via in ("variant", "tokens"):
@@ -489,24 +675,161 @@ class LabelNormalizer:
                 hit = self._resolve(core, spelled, side, order, caps=caps)
             if hit is None and caps and len(folded) == 1:
                 hit = self._acronym(folded[0])
+        classes = self._kinds_of.of_name(core)
+        disagreeing = hit if hit is not None and not self._agrees(classes, hit) else None
+        if disagreeing is not None:
+            hit = None
+        if hit is None and classes:
+            hit = self._class_headed(core, classes, side, order)
+        if hit is None and len(core) > 1:
+            # Abbreviations inside a longer name, read in the label map's modality ("PA thrombus").
+            expanded = self._expand_abbreviations(core, modalities)
+            if expanded != core:
+                hit = self._resolve(expanded, expanded, side, order, caps=False)
+            hit = hit or self._disease_lesion(core, modalities, order)
         if hit is None:
-            reason = self._beyond(core) or "no term matches this name"
-            return self._abstained(raw, reason, 0.0)
+            reason = self._beyond(core) or (
+                self._kinds_of.describe(
+                    classes, disagreeing.curie, self._label_of(disagreeing.curie)
+                )
+                if disagreeing
+                else "no term matches this name"
+            )
+            return self._abstained(
+                raw, reason, self._conf["abstain_pattern"] if disagreeing else 0.0
+            )
         if len(core) == 1 and hit.curie.startswith("MONDO:") and self._too_broad(hit.curie):
             return self._abstained(
                 raw,
                 "names a whole class of diseases, not one finding a label map outlines",
                 self._conf["abstain_pattern"],
             )
+        hit = self._specific(hit, core, modalities)
         return self._answer(raw, self._with_site(hit, core, modalities))
 
     # ------------------------------------------------------------------ steps
+    def _sided_code(
+        self, core: list[str], side: str, modalities: frozenset[str], order: _Order
+    ) -> _Hit | None:
+        """Answer a sided abbreviation or modality word ("R-PCA", "Macula_L") with its side."""
+        joined = " ".join(core)
+        hit = self._modality_rule(joined, modalities) if self._by_modality else None
+        # "Rt PCom": the case change inside the code is no word break.
+        for code in dict.fromkeys((joined, "".join(core))):
+            if hit is None and code not in self._curated_folded:
+                found = self._abbreviation_hit(code, code, modalities)
+                hit = found if isinstance(found, _Hit) else None
+        if hit is None:
+            return None
+        return self._sided(hit, side, order) if side in _SIDES else hit
+
+    def _parenthetical(self, raw: str, text: str, modality: str | None) -> Normalized | None:
+        """Read words in parentheses that are not a side: an apposition or part of the name.
+
+        "Bile duct (CBD)": both parts name terms, the code the narrower one, which answers;
+        "Atlas (C1)": both name the same term; "nodule (thyroid)", "Edema (peritumoral)": the words
+        in parentheses qualify the name ("thyroid nodule"). Otherwise (a sequence, "Infarct (DWI)")
+        the words outside answer as usual.
+        """
+        groups = [g.strip() for g in _PAREN.findall(text) if g.strip()]
+        inner = [w for group in groups for w in words_of(group)]
+        if not inner or any(
+            w in self._side_words or w in self._side_short or w in self._both for w in inner
+        ):
+            return None
+        outer = _PAREN.sub(" ", text).strip()
+        if not outer or "(" in outer or ")" in outer:
+            return None
+        within = " ".join(groups)
+        whole = self.normalize(outer, modality=modality)
+        part = self.normalize(within, modality=modality)
+        if whole.term and part.term:
+            if whole.term == part.term or whole.term in self.terms.ancestors(part.term):
+                return part.model_copy(update={"raw": raw})
+            if part.term in self.terms.ancestors(whole.term):
+                return whole.model_copy(update={"raw": raw})
+        combined = self.normalize(f"{within} {outer}", modality=modality)
+        return combined.model_copy(update={"raw": raw}) if combined.term else None
+
+    def _agrees(self, classes: frozenset[str], hit: _Hit) -> bool:
+        """Whether a rule-found term is of a kind the name says (a curated answer always is)."""
+        if hit.via in ("curated", "modality", "abbreviation", "curie"):
+            return True
+        return self._kinds_of.agree(classes, hit.curie)
+
+    def _class_headed(
+        self, core: list[str], classes: frozenset[str], side: str | None, order: _Order
+    ) -> _Hit | None:
+        """Put the head of the class a name says in place of its class words.
+
+        "ctx-lh-lingual" is a cortical parcel: the lingual gyrus (not the gland of the tongue);
+        "ctx-rh-entorhinal" the entorhinal cortex. Only a term of that class answers.
+        """
+        for name in sorted(classes):
+            head_class = self.rules.head_classes[name]
+            drop = {*head_class.words, *head_class.markers}
+            rest = [w for w in core if w not in drop]
+            if not head_class.heads or not rest or len(rest) > _HEADLESS_WORDS:
+                continue
+            for words in (rest, *([*rest, head] for head in head_class.heads)):
+                hit = self._lookup(" ".join(words), words, order, short=1)
+                if hit is not None and name in self._kinds_of.of_term(hit.curie):
+                    hit = hit._replace(
+                        via="head", confidence=min(hit.confidence, self._conf["head"])
+                    )
+                    return self._sided(hit, side, order) if side in _SIDES else hit
+        return None
+
+    def _disease_lesion(
+        self, core: list[str], modalities: frozenset[str], order: _Order
+    ) -> _Hit | None:
+        """Answer "<disease> lesion": the site's tumour term for a neoplasm, else the disease.
+
+        "HCC lesion" on CT is the liver tumour of the lesion scheme; "MS lesions" are the lesions
+        of multiple sclerosis (a close match of the disease).
+        """
+        if self._kinds.get(core[-1]) not in ("lesion", "tumor"):
+            return None
+        rest = core[:-1]
+        found = self._abbreviation_hit(" ".join(rest), " ".join(rest), modalities)
+        if not isinstance(found, _Hit):
+            found = self._lookup(" ".join(rest), rest, order, short=1)
+        if found is None or not found.curie.startswith("MONDO:"):
+            return None
+        site = self._disease_site(found.curie)
+        neoplasm = not self.terms.ancestors(found.curie).isdisjoint(self.rules.acronyms.mondo_under)
+        if site and neoplasm and (lesion := self._lesions.get((site, "tumor"))):
+            return _Hit(lesion, "lesion", self._conf["lesion_broader"], BROAD, site)
+        return _Hit(found.curie, "lesion", self._conf["lesion_broader"], CLOSE, site)
+
+    def _specific(self, hit: _Hit, core: list[str], modalities: frozenset[str]) -> _Hit:
+        """Prefer what a disease term means in the modality: the lesion term of the name's site
+        and kind where label maps outline lesions ("renal neoplasm" on CT: the kidney tumour),
+        the modality's form of the disease (tuberculosis on a chest radiograph: pulmonary).
+        """
+        if not hit.curie.startswith("MONDO:") or hit.via in ("curated", "abbreviation"):
+            return hit
+        if not modalities.isdisjoint(self.rules.lesion.over_disease_in) and (
+            parts := self._lesion_parts(core)
+        ):
+            site = self._site(parts[1], self._order, kind=parts[0])
+            lesion = self._lesions.get((site, parts[0])) if site else None
+            if lesion:
+                return _Hit(lesion, "lesion", self._conf["lesion_term"], EXACT, site)
+        label = self._label_of(hit.curie)
+        for modality in sorted(modalities.intersection(self.rules.disease_forms)):
+            for template in self.rules.disease_forms[modality]:
+                for _, curie in self._exact.get(normalize_key(template.format(name=label)), ()):
+                    if curie.startswith("MONDO:") and hit.curie in self.terms.ancestors(curie):
+                        return hit._replace(curie=curie)
+        return hit
+
     def _resolve(
         self,
         core: list[str],
         spelled: list[str],
         side: str | None,
-        order: dict[str, int],
+        order: _Order,
         *,
         caps: bool,
     ) -> _Hit | None:
@@ -559,13 +882,19 @@ class LabelNormalizer:
                 return reasons[match.lastgroup or ""]
         return None
 
-    def _modalities(self, modality: str | None) -> tuple[frozenset[str], dict[str, int]]:
+    def _modalities(self, modality: str | None) -> tuple[frozenset[str], _Order]:
         """Return the rule words of a raw modality and the source order it implies (memoized)."""
         words: set[str] = set()
         if modality:
             words.add(self._aliases.get(modality.strip().casefold(), modality.strip()))
             words |= {self._aliases.get(part.casefold(), part) for part in split_values(modality)}
-        order = next((self._orders[w] for w in sorted(words) if w in self._orders), self._order)
+        by_modality = self.rules.prefixes_by_modality
+        prefixes = next((by_modality[w] for w in sorted(words) if w in by_modality), None)
+        order = (
+            _Order(prefixes or self.rules.prefixes, frozenset(words), default=prefixes is None)
+            if words
+            else self._order
+        )
         found = self._modality_memo[modality] = (frozenset(words), order)
         return found
 
@@ -629,7 +958,7 @@ class LabelNormalizer:
         return (sides.pop() if len(sides) == 1 else "both"), core, spelled
 
     def _pick(
-        self, entries: list[_Entry] | None, order: dict[str, int], *, short: int
+        self, entries: list[_Entry] | None, order: _Order, *, short: int
     ) -> tuple[int, str] | None:
         """Return the best entry: labels first, then by source; ``short`` drops risky synonyms.
 
@@ -639,7 +968,7 @@ class LabelNormalizer:
         """
         if not entries:
             return None
-        if order is not self._order:
+        if not order.default:
             entries = sorted(
                 entries, key=lambda e: (e[0], order.get(e[1].split(":", 1)[0], 9), e[1])
             )
@@ -654,9 +983,7 @@ class LabelNormalizer:
             return rank, curie
         return None
 
-    def _lookup(
-        self, key: str, folded: list[str], order: dict[str, int], *, short: int = 0
-    ) -> _Hit | None:
+    def _lookup(self, key: str, folded: list[str], order: _Order, *, short: int = 0) -> _Hit | None:
         """Find a term by its label or synonym: as written, folded, then as a set of words."""
         joined = " ".join(folded)
         found = self._pick(self._exact.get(key), order, short=short)
@@ -666,22 +993,50 @@ class LabelNormalizer:
         if catalog:
             return _Hit(catalog, "curated", self._conf["catalog"])
         if found:
-            return _Hit(found[1], "synonym", self._conf["synonym"])
+            curie = self._variant_label(folded, order, found) or found[1]
+            return _Hit(curie, "synonym", self._conf["synonym"])
         found = self._pick(self._folded(joined), order, short=short)
         if found:
             rank, curie = found
             return _Hit(
-                curie, "variant", self._conf["variant_synonym" if rank else "variant_label"]
+                self._variant_label(folded, order, found) or curie,
+                "variant",
+                self._conf["variant_synonym" if rank else "variant_label"],
             )
         found = self._pick(self._sets.get(self._set(folded)), order, short=short)
         if found:
-            return _Hit(found[1], "tokens", self._conf["tokens"])
+            curie = self._variant_label(folded, order, found) or found[1]
+            return _Hit(curie, "tokens", self._conf["tokens"])
+        return None
+
+    def _variant_label(
+        self, folded: list[str], order: _Order, found: tuple[float, str]
+    ) -> str | None:
+        """Return the term whose label the name's word variants spell, where the name itself is
+        only an ontology synonym of another term of the same source.
+
+        Labels are the ontologies' preferred names, synonyms are looser: "large bowel" is an
+        UBERON synonym of the colon, but "bowel" is "intestine" and the large intestine is a
+        label. Only words that mean their variant in every name count (``same_words``: not
+        "spinal", whose "vertebral" artery is another vessel).
+        """
+        rank, curie = found
+        if rank != 1 or self._same_words.isdisjoint(folded):
+            return None
+        spelled = [
+            part
+            for w in folded
+            for part in (self._variants[w][0] if w in self._same_words else [w])
+        ]
+        label = self._pick(self._sets.get(self._set(spelled)), order, short=0)
+        if label and not label[0] and label[1] != curie and label[1][:3] == curie[:3]:
+            return label[1]
         return None
 
     def _resolve_core(
         self,
         core: list[str],
-        order: dict[str, int],
+        order: _Order,
         *,
         depth: int,
         caps: bool = False,
@@ -723,7 +1078,7 @@ class LabelNormalizer:
         self,
         core: list[str],
         rules: list[tuple[re.Pattern[str], float]],
-        order: dict[str, int],
+        order: _Order,
         *,
         depth: int,
     ) -> _Hit | None:
@@ -741,11 +1096,13 @@ class LabelNormalizer:
                     )
         return None
 
-    def _fallbacks(self, core: list[str], order: dict[str, int], *, depth: int) -> _Hit | None:
+    def _fallbacks(self, core: list[str], order: _Order, *, depth: int) -> _Hit | None:
         """Try codes, abbreviations, variants, context and filler words, missing heads."""
         hit = self._compact(core, order) if depth == 0 else None
         if hit:
             return hit
+        if len(core) > 1 and core[-1] in self._suffixes:  # "Musc_Constrict_S": superior
+            core = [*core[:-1], *self._suffixes[core[-1]]]
         expanded = self._unglue([part for w in core for part in self._expansions.get(w, [w])])
         if expanded != core:
             hit = self._lookup(" ".join(expanded), expanded, order) or _real(
@@ -783,9 +1140,32 @@ class LabelNormalizer:
                         return hit._replace(
                             via="filler", confidence=min(hit.confidence, self._conf["filler"])
                         )
-        return self._headed(shapes, order)
+        return (self._apposition(expanded, order) if depth == 0 else None) or self._headed(
+            shapes, order
+        )
 
-    def _compact(self, core: list[str], order: dict[str, int]) -> _Hit | None:
+    def _apposition(self, words: list[str], order: _Order) -> _Hit | None:
+        """Answer a name that is a term's name or code plus words of that term's own names.
+
+        "Axis_C2": C2 is the second cervical vertebra, and "axis" is a word of its names.
+        """
+        if not 2 <= len(words) <= _HEADLESS_WORDS + 1:
+            return None
+        for i in range(1, len(words)):
+            for part, other in ((words[i:], words[:i]), (words[:i], words[i:])):
+                hit = self._lookup(" ".join(part), part, order, short=1) or _real(
+                    self._numbered_hit(part)
+                )
+                if hit and set(other) <= self._name_words(hit.curie):
+                    return hit._replace(
+                        via="apposition", confidence=min(hit.confidence, self._conf["apposition"])
+                    )
+        return None
+
+    def _name_words(self, curie: str) -> frozenset[str]:
+        return frozenset().union(*self._word_sets(curie))
+
+    def _compact(self, core: list[str], order: _Order) -> _Hit | None:
         """Read a code written with separators as one word ("GTV_P" -> "GTVp")."""
         if len(core) < 2 or not all(w.isalpha() for w in core):
             return None
@@ -815,8 +1195,27 @@ class LabelNormalizer:
                     break
                 starts.append(start)
                 word = rest
-            out += [*starts, *self._expansions.get(word, [word])] if starts else [word]
+            if starts:
+                out += [*starts, *self._expansions.get(word, [word])]
+            else:
+                out += self._split_compound(word)
         return out
+
+    def _split_compound(self, word: str) -> list[str]:
+        """Split a word not found whole into two words whose phrase is a name ("chestwall").
+
+        >>> load_normalizer()._split_compound("largeintestine")
+        ['large', 'intestine']
+        """
+        if word in self._vocabulary or len(word) < 7 or not word.isalpha():
+            return [word]
+        for i in range(3, len(word) - 2):
+            first, second = word[:i], word[i:]
+            if first in self._vocabulary and second in self._vocabulary:
+                pair = [self._canon[first], self._canon[second]]
+                if self._folded(" ".join(pair)) or self._set(pair) in self._sets:
+                    return pair
+        return [word]
 
     def _variants_of(self, words: list[str]) -> list[list[str]]:
         """Return the alternative spellings of a name to try, one change at a time (mostly)."""
@@ -844,19 +1243,27 @@ class LabelNormalizer:
             variants.append(joined)
         return variants
 
-    def _headed(self, shapes: list[list[str]], order: dict[str, int]) -> _Hit | None:
+    def _headed(self, shapes: list[list[str]], order: _Order) -> _Hit | None:
         """Add a head noun, then an organ, that a name leaves out ("caudate" -> caudate nucleus).
 
         Not to a word that is the head of what it would find ("wall" is no "artery wall"), and
         some organs only to names of two words or more ("apex" alone says too little).
         """
         heads, rules = self.rules.heads, self.rules
+        if next(iter(order)) == "CL":  # pathology, microscopy: "epithelial" is the cell
+            for words in shapes[:1]:
+                for head in rules.cell_heads:
+                    found = self._pick(self._folded(" ".join([*words, head])), order, short=0)
+                    if found and not found[0] and found[1].startswith("CL:") and head not in words:
+                        return _Hit(found[1], "head", self._conf["head"])
         for words in shapes:
             if len(words) > _HEADLESS_WORDS:
                 continue
-            extra = heads if words[-1] not in heads else []
+            extra = heads if words[-1] not in heads else rules.heads_after_head
             organs = [*rules.organs, *rules.phrase_organs] if len(words) > 1 else rules.organs
             base = self._set(words)
+            #: head -> the term it gives a bare word, for a choice among several.
+            found_by_head: dict[str, str] = {}
             for head in (*extra, *organs):
                 if head not in base:
                     found = self._pick(self._sets.get(base | {head}), order, short=0)
@@ -865,10 +1272,31 @@ class LabelNormalizer:
                         and found[1].startswith("UBERON:")
                         and (len(words) > 1 or not self._label_of(found[1]).endswith(words[0]))
                     ):
-                        return _Hit(found[1], "head", self._conf["head"])
+                        if len(words) > 1:
+                            return _Hit(found[1], "head", self._conf["head"])
+                        found_by_head.setdefault(head, found[1])
+            if found_by_head:
+                return self._head_choice(found_by_head, order)
         return None
 
-    def _context(self, words: list[str], order: dict[str, int]) -> _Hit | None:
+    def _head_choice(self, found_by_head: dict[str, str], order: _Order) -> _Hit | None:
+        """Choose among the terms a bare word gives with different heads, or abstain.
+
+        "parotid" takes one head (gland); "lingual" takes five (gland, nerve, artery, vein,
+        gyrus): only the modality's preferred head decides ("Lingual_L" on MR is the gyrus of a
+        brain atlas), else no head is guessed ("Lacrimal" on CT: the gland or the bone).
+        """
+        terms = set(found_by_head.values())
+        if len(terms) == 1:
+            return _Hit(terms.pop(), "head", self._conf["head"])
+        by_modality = self.rules.heads_by_modality
+        for modality in sorted(order.modalities.intersection(by_modality)):
+            for head in by_modality[modality]:
+                if head in found_by_head:
+                    return _Hit(found_by_head[head], "head", self._conf["head"])
+        return None
+
+    def _context(self, words: list[str], order: _Order) -> _Hit | None:
         """Drop a leading or trailing organ the rest lies in ("larynx glottis" -> glottis)."""
         for size in (1, 2):
             if len(words) <= size:
@@ -922,16 +1350,20 @@ class LabelNormalizer:
                 if not 1 <= number <= limit:
                     return _BEYOND
                 code = f"{(match.groupdict().get('region') or '')[:1].upper()}{number}"
-                for template in rule.names:
-                    name = template.format(code=code, region=region, n=number)
-                    found = self._pick(self._exact.get(normalize_key(name)), self._order, short=0)
-                    if found:
-                        return _Hit(
-                            found[1],
-                            "numbered",
-                            self._conf["numbered"] * rule.factor,
-                            rule.predicate,
+                values = {"code": code, "region": region, "n": number, "nth": self._nth.get(number)}
+                for templates, predicate, factor in (
+                    (rule.names, rule.predicate, rule.factor),
+                    (rule.broader_names, BROAD, rule.broader_factor),
+                ):
+                    for template in templates:
+                        name = template.format(**values)
+                        found = self._pick(
+                            self._exact.get(normalize_key(name)), self._order, short=0
                         )
+                        if found:
+                            return _Hit(
+                                found[1], "numbered", self._conf["numbered"] * factor, predicate
+                            )
                 return _BEYOND
         return None
 
@@ -961,7 +1393,7 @@ class LabelNormalizer:
         ]
         return kinds.pop(), organ
 
-    def _lesion(self, core: list[str], order: dict[str, int], *, side: str | None) -> _Hit | None:
+    def _lesion(self, core: list[str], order: _Order, *, side: str | None) -> _Hit | None:
         """Resolve a site and a lesion head word: the site's lesion term, MONDO, or the generic.
 
         A side goes to the site ("left atrium wall scar": the left atrium's scar).
@@ -998,9 +1430,7 @@ class LabelNormalizer:
             return _Hit(generic, "lesion", self._conf["lesion_generic"], BROAD, sites[0])
         return None
 
-    def _site(
-        self, organ: list[str], order: dict[str, int], *, kind: str | None = None
-    ) -> str | None:
+    def _site(self, organ: list[str], order: _Order, *, kind: str | None = None) -> str | None:
         """Return the UBERON term that organ words (or their site adjectives) name."""
         if not organ:
             return None
@@ -1034,7 +1464,7 @@ class LabelNormalizer:
         parents = self._parents(curie)
         return [*parents, *(g for p in parents for g in self._parents(p))]
 
-    def _stated_site(self, words: list[str], order: dict[str, int]) -> str | None:
+    def _stated_site(self, words: list[str], order: _Order) -> str | None:
         """Return the site a lesion name states ("spleen tumour", "pancreatic cancer"), if any."""
         parts = self._lesion_parts(words)
         return self._site(parts[1], order, kind=parts[0]) if parts else None
@@ -1130,7 +1560,7 @@ class LabelNormalizer:
                     return found[1]
         return None
 
-    def _sided(self, hit: _Hit, side: str, order: dict[str, int]) -> _Hit:
+    def _sided(self, hit: _Hit, side: str, order: _Order) -> _Hit:
         """Return the sided term of a structure, or the unsided one as a broader match."""
         sided = self._sided_term(hit.curie, side)
         if sided:
@@ -1182,7 +1612,7 @@ class LabelNormalizer:
 
 
 def _grouped(
-    keys: Iterable[_K], entries: Iterable[_Entry], order: dict[str, int]
+    keys: Iterable[_K], entries: Iterable[_Entry], order: Mapping[str, int]
 ) -> dict[_K, list[_Entry]]:
     """Group entries by key; a key's entries sorted labels first, then by source order."""
     table: dict[_K, list[_Entry]] = {}

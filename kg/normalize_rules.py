@@ -76,8 +76,13 @@ class _Numbered(_Rule):
     regions: dict[str, str] = {}
     count: dict[str, int]
     names: list[str]
+    #: Names of a broader term, tried after ``names`` (skos:broadMatch).
+    broader_names: list[str] = []
     predicate: str = EXACT
+    #: Confidence factor of an answer from ``names``.
     factor: float = 1.0
+    #: Confidence factor of an answer from ``broader_names``.
+    broader_factor: float = 0.9
     beyond: str
 
 
@@ -91,6 +96,9 @@ class _Lesion(_Rule):
     generic: dict[str, str]
     #: Kind -> head nouns that turn a site adjective into the site ("pericardial" -> cavity).
     site_heads: dict[str, list[str]] = {}
+    #: Modalities whose label maps outline lesions: a lesion term of the name's site and kind
+    #: answers before a MONDO disease term ("renal neoplasm" on CT: the kidney tumour).
+    over_disease_in: list[str] = []
 
 
 class _DiseaseSites(_Rule):
@@ -123,6 +131,21 @@ class _Laterality(_Rule):
     both: list[str]
     heads: list[str]
     unsided_factor: float
+
+
+class _HeadClass(_Rule):
+    """A class of structures a head noun names (bones, veins, ...), for head-noun agreement."""
+
+    #: Words of a name that say the class ("bone", Latin "os", TG-263 "Musc").
+    words: list[str]
+    #: Terms under which every member lies (skeletal element for bones).
+    under: list[str] = []
+    #: Sources whose every term is a member (MONDO for diseases).
+    sources: list[str] = []
+    #: Head nouns to add when the class's words are dropped ("ctx-lh-lingual": gyrus).
+    heads: list[str] = []
+    #: Words that only mark the class and are dropped with it (Destrieux "G" after "ctx").
+    markers: list[str] = []
 
 
 class _Acronyms(_Rule):
@@ -160,12 +183,32 @@ class LabelRules(BaseModel):
     #: Organs only a name of two words or more may leave out ("central zone": prostate).
     phrase_organs: list[str]
     word_variants: dict[str, list[str]]
+    #: Words whose first variant means the same in every name ("bowel": intestine), so that the
+    #: label their variant spells beats another term's synonym ("large bowel": large intestine).
+    same_words: list[str]
     #: Prefixes written apart from their word ("peri-tumoural"): joined when not found as written.
     bound_prefixes: list[str]
     #: Word starts split off a longer unknown word ("superiorfrontal", "GTVlung").
     glued: list[str]
     #: A separator between a code and its spelled-out name ("Left-IOG---inferior-occipital-gyrus").
     gloss: str
+    #: The end of a file name that is not part of the label ("spleen.nii.gz"), matched on the raw
+    #: name and cut off before anything else.
+    file_suffix: str
+    #: Heads that may follow a head noun ("skeletal muscle" + tissue).
+    heads_after_head: list[str]
+    #: Modality word -> the heads a bare word takes first where several give a term.
+    heads_by_modality: dict[str, list[str]]
+    #: Heads a cell name leaves out, tried first where the modality ranks CL first ("epithelial").
+    cell_heads: list[str]
+    #: Qualifier letters written last in TG-263 names ("Musc_Constrict_S": superior).
+    suffixes: dict[str, str]
+    #: Head-noun agreement: class name -> the class; a name that says a class never answers a
+    #: term of another class ("pubic bone" is no vein).
+    head_classes: dict[str, _HeadClass]
+    #: Modality word -> names of the more specific disease a finding of its images is
+    #: ("tuberculosis" on a chest radiograph: pulmonary tuberculosis); ``{name}``: the disease.
+    disease_forms: dict[str, list[str]]
     abstain: list[_Abstain]
     narrowing: list[_Narrowing]
     numbered: list[_Numbered]
@@ -178,7 +221,9 @@ class LabelRules(BaseModel):
     confidence: dict[str, float]
     short_name: int
 
-    @field_validator("abstain", "narrowing", "numbered", "spelling", "gloss", "exclude_ids")
+    @field_validator(
+        "abstain", "narrowing", "numbered", "spelling", "gloss", "exclude_ids", "file_suffix"
+    )
     @classmethod
     def _patterns_compile(cls, value: object) -> object:
         for pattern in _patterns_of(value):
@@ -294,8 +339,8 @@ class WordFolder(dict[str, str]):
     what keeps indexing a hundred thousand names fast.
 
     >>> fold = WordFolder(load_rules())
-    >>> fold["tumours"], fold["third"], fold["oesophagus"], fold["kidney"]
-    ('tumor', '3', 'esophagus', 'kidney')
+    >>> fold["tumours"], fold["third"], fold["oesophagus"], fold["kidney"], fold["sinuses"]
+    ('tumor', '3', 'esophagus', 'kidney', 'sinus')
     """
 
     def __init__(self, rules: LabelRules) -> None:
@@ -342,6 +387,8 @@ class WordFolder(dict[str, str]):
             return word
         if word.endswith(("ss", "us", "is", "os")):
             return word
+        if word.endswith("uses"):  # sinuses, plexuses
+            return word[:-2]
         if word.endswith("ies"):
             return word[:-3] + "y"
         if word.endswith(("ches", "shes", "xes")):

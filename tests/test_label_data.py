@@ -32,6 +32,9 @@ LESIONS = ROOT / "ontology" / "terms" / "lesion-labels.ttl"
 FINDINGS = ROOT / "ontology" / "terms" / "lesion.ttl"
 TERMS = ROOT / "ontology" / "terms"
 GOLD = ROOT / "bench" / "data" / "label-names-gold.tsv"
+#: The second development set (held out until its misses were read): no curated name copies it
+#: either. The fresh held-out set beside it is never read by tests.
+SECOND_DEV = ROOT / "bench" / "data" / "label-names-heldout.tsv"
 
 MF = rdflib.Namespace(PREFIXES["mf"])
 MFLES = PREFIXES["mfles"]
@@ -315,8 +318,12 @@ def test_gold_unique() -> None:
     assert len(keys) == len(set(keys))
 
 
-def test_gold_not_in_synonym_data() -> None:
-    """The gold set measures generalization: the curated data must not contain it verbatim."""
+@pytest.mark.parametrize("path", [GOLD, SECOND_DEV], ids=["gold", "second-dev"])
+def test_gold_not_in_synonym_data(path: Path) -> None:
+    """The benchmark sets measure generalization: the curated spellings (label table, lesion
+    labels) must not contain their names verbatim."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
     curated = {normalize(row["subject_label"]) for row in sssom()[2]}
     for term in lesion_terms().values():
         curated |= {normalize(label) for label in term["pref"] + term["alts"]}
@@ -324,7 +331,7 @@ def test_gold_not_in_synonym_data() -> None:
         findings = rdflib.Graph().parse(FINDINGS, format="turtle")
         for predicate in (SKOS.prefLabel, SKOS.altLabel):
             curated |= {normalize(str(label)) for label in findings.objects(None, predicate)}
-    leaked = [row["raw"] for row in gold() if normalize(row["raw"]) in curated]
+    leaked = [row["raw"] for row in rows if normalize(row["raw"]) in curated]
     assert not leaked, leaked
 
 
