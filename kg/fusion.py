@@ -166,10 +166,11 @@ def fuse(catalog: Catalog, rules: Rules) -> FusionResult:
     wanted_dims = {d["id"] for d in harmonised["dimensions"]}
     if rules.allow_3d_as_2d_sources and wanted_dims and "mfdim:2d" in wanted_dims:
         wanted_dims.add("mfdim:3d")
+    compat = Compat(catalog, allow_3d_as_2d=rules.allow_3d_as_2d_sources)
     selected: list[tuple[DatasetSummary, list[str], list[str]]] = []
     rejected: list[Rejection] = []
     for summary in catalog.summaries.values():
-        reason = _first_failure(summary, rules, harmonised, wanted_dims, terms)
+        reason = _first_failure(summary, rules, harmonised, wanted_dims, terms) or _upstream_failure(summary, rules, catalog, compat)
         if reason:
             rejected.append(Rejection(id=summary.id, name=summary.name, rule=reason[0], reason=reason[1]))
             continue
@@ -184,7 +185,6 @@ def fuse(catalog: Catalog, rules: Rules) -> FusionResult:
                 as_2d = "mfdim:2d" if rules.allow_3d_as_2d_sources and dim == "mfdim:3d" and "mfdim:2d" in wanted_dims else dim
                 if summary not in members[(modality, as_2d)]:
                     members[(modality, as_2d)].append(summary)
-    compat = Compat(catalog, allow_3d_as_2d=rules.allow_3d_as_2d_sources)
     groups, dropped = [], []
     for (modality, dim), datasets in sorted(members.items()):
         key = f"{terms.label(modality)} / {terms.label(dim) if dim != 'unknown' else 'unknown dim'}"
@@ -238,6 +238,18 @@ def _first_failure(summary: DatasetSummary, rules: Rules, harmonised: dict, want
         return "min_valid_image_n_per_dataset", f"has {summary.samples if summary.samples is not None else 'no stated'} samples"
     if rules.release_date_min and (summary.year is None or summary.year < rules.release_date_min):
         return "release_date_min", f"released {summary.year or 'in an unknown year'}"
+    return None
+
+
+def _upstream_failure(summary: DatasetSummary, rules: Rules, catalog: Catalog, compat: Compat) -> tuple[str, str] | None:
+    """A dataset passes a licence allowlist only when the datasets whose images it reuses do too."""
+    if rules.license_allowlist is None:
+        return None
+    for source in sorted(compat.derived.get(summary.id, ())):
+        upstream = catalog.summaries.get(source)
+        licence = upstream.license if upstream else None
+        if licence not in rules.license_allowlist:
+            return "license_allowlist", f"reuses images of {source}, whose licence {licence or 'unknown'} is not in the allowlist"
     return None
 
 

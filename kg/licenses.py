@@ -68,17 +68,33 @@ def restrictiveness(license_id: str | None) -> int:
 
 
 def license_verdict(licenses: dict[str, str | None], *, allowlist: list[str] | None = None,
-                    names: dict[str, str] | None = None, urls: dict[str, str | None] | None = None) -> LicenseVerdict:
+                    names: dict[str, str] | None = None, urls: dict[str, str | None] | None = None,
+                    upstream: dict[str, dict[str, str | None]] | None = None) -> LicenseVerdict:
     """Judge the licences of the datasets to be fused (dataset id → licence id or ``None``).
 
     - a no-derivatives licence blocks: relabelling masks is a derivative;
     - different share-alike licences block (the fused set cannot carry both);
     - a licence outside ``allowlist`` blocks;
-    - unknown licences warn and are listed; they are never assumed open.
+    - unknown licences warn and are listed; they are never assumed open;
+    - ``upstream`` (dataset → {dataset whose images it reuses → its licence}): reused images keep
+      their own terms, so their licences add obligations, block outside ``allowlist`` and warn
+      when unknown (images are reused unchanged: a no-derivatives source adds an obligation).
     """
     table = license_table()
     names, urls = names or {}, urls or {}
     blockers, obligations, unknown, attribution = [], set(), [], []
+    for dataset, sources in sorted((upstream or {}).items()):
+        for source, license_id in sorted(sources.items()):
+            terms = table.get(license_id or "")
+            if terms is None:
+                unknown.append(f"{source} (images reused by {dataset})")
+                continue
+            if allowlist is not None and license_id not in allowlist:
+                blockers.append(f"{dataset} reuses images of {source}, whose licence {license_id} is not in the licence allowlist")
+            for flag, text in ((terms.non_commercial, "non-commercial use only"), (terms.research_only, "research use only"),
+                               (terms.no_derivatives, "no derivatives of the images")):
+                if flag:
+                    obligations.add(f"{text} ({license_id}, images of {source} reused by {dataset})")
     share_alike: dict[str, list[str]] = {}
     for dataset, license_id in sorted(licenses.items()):
         terms = table.get(license_id or "")

@@ -161,6 +161,30 @@ def test_licence_verdicts() -> None:
     assert license_verdict({"a": "MIT"}, allowlist=["CC-BY-4.0"]).status == "blocked"
 
 
+def test_reused_images_keep_their_licence() -> None:
+    inherited = license_verdict({"a": "CC-BY-4.0"}, upstream={"a": {"b": "CC-BY-NC-4.0"}})
+    assert inherited.status == "ok" and any("images of b reused by a" in o and "non-commercial" in o
+                                            for o in inherited.obligations)
+    outside = license_verdict({"a": "CC-BY-4.0"}, allowlist=["CC-BY-4.0"], upstream={"a": {"b": "CC-BY-NC-4.0"}})
+    assert outside.status == "blocked" and "a reuses images of b" in outside.blockers[0]
+    unknown = license_verdict({"a": "CC-BY-4.0"}, upstream={"a": {"b": None}})
+    assert unknown.status == "warning" and unknown.unknown == ("b (images reused by a)",)
+
+
+def test_allowlist_looks_through_derivations(catalog: Catalog, compat: Compat) -> None:
+    # a dataset whose own licence is allowed but which reuses images under another licence
+    summaries = catalog.summaries
+    dataset, licence = next((d.id, d.license) for d in summaries.values() if d.license and any(
+        summaries[s].license != d.license for s in compat.derived.get(d.id, ()) if s in summaries))
+    rules = parse_rules({"license_allowlist": [licence], "include_unlabeled": True})
+    rejection = next(r for r in fuse(catalog, rules).alignment["rejected"] if r["id"] == dataset)
+    assert rejection["rule"] == "license_allowlist" and "reuses images of" in rejection["reason"]
+    upstream = sorted({summaries[s].license or "unknown" for s in compat.derived[dataset] if s in summaries})
+    allowed = fuse(catalog, parse_rules({"license_allowlist": [licence, *upstream], "include_unlabeled": True}))
+    if "unknown" not in upstream:
+        assert dataset in {d for group in allowed.blueprint for d in group.datasets}
+
+
 # ------------------------------------------------------------------------------ plans
 
 
@@ -184,7 +208,10 @@ def test_plan_content(plan) -> None:  # noqa: ANN001
     assert {d.id for d in plan.datasets} == {"amos22", "word", "kits23"}
     assert any(c.kind == "no-label-list" and c.datasets == ("3d-ircadb",) for c in plan.conflicts)
     assert [label.value for label in plan.labels] == list(range(1, len(plan.labels) + 1))
-    assert plan.license.status in {"warning", "blocked"}
+    # KiTS23 (CC BY-NC-SA) and WORD (research only) bind the fused set; KiTS23's reused KiTS19
+    # images carry their own licence too
+    assert any(o.startswith("non-commercial use only") for o in plan.license.obligations)
+    assert any("images of kits19 reused by kits23" in o for o in plan.license.obligations)
 
 
 def test_plan_id_is_a_content_hash(catalog: Catalog, plan) -> None:  # noqa: ANN001
