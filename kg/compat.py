@@ -20,7 +20,7 @@ import networkx as nx
 from pydantic import BaseModel, Field
 
 from medfuse.kg.catalog import Catalog, DatasetSummary, run_named
-from medfuse.kg.licenses import license_table
+from medfuse.kg.licenses import license_verdict
 from medfuse.kg.namespaces import MFD, compress
 from medfuse.kg.terms import TermIndex
 
@@ -219,19 +219,19 @@ class Compat:
                     detail=detail, shared=sorted(exact))
 
     def _license(self, a: DatasetSummary, b: DatasetSummary) -> _Axis:
-        table = license_table()
-        terms = [table.get(x.license or "") for x in (a, b)]
-        if any(t is None for t in terms):
-            missing = [x.id for x, t in zip((a, b), terms) if t is None]
-            return _axis(score=0.5, relation="unknown", detail=f"licence unknown for {', '.join(missing)} (never assumed open)")
-        if any(t.no_derivatives for t in terms):  # type: ignore[union-attr]
-            return _axis(score=0.0, relation="blocked", detail="a no-derivatives licence forbids relabelling")
-        sa = {t.id for t in terms if t.share_alike}  # type: ignore[union-attr]
-        if len(sa) > 1:
-            return _axis(score=0.0, relation="blocked", detail=f"share-alike licences {sorted(sa)} cannot be combined")
-        nc = any(t.non_commercial for t in terms)  # type: ignore[union-attr]
+        """The pair's licence verdict (:func:`~medfuse.kg.licenses.license_verdict`, reused images included)."""
+        pair = {a.id, b.id}
+        summaries = self.catalog.summaries
+        upstream = {d: {s: summaries[s].license if s in summaries else None for s in self.derived.get(d, set()) - pair}
+                    for d in pair if self.derived.get(d, set()) - pair}
+        verdict = license_verdict({a.id: a.license, b.id: b.license}, upstream=upstream)
+        if verdict.blockers:
+            return _axis(score=0.0, relation="blocked", detail="; ".join(verdict.blockers))
+        if verdict.unknown:
+            return _axis(score=0.5, relation="unknown", detail=f"licence unknown for {', '.join(verdict.unknown)} (never assumed open)")
+        nc = any(o.startswith(("non-commercial", "research use")) for o in verdict.obligations)
         return _axis(score=0.8 if nc else 1.0, relation="non-commercial" if nc else "compatible",
-                    detail=f"{a.license} + {b.license}" + (": non-commercial use only" if nc else ""))
+                     detail=f"{a.license} + {b.license}" + (": non-commercial or research use only" if nc else ""))
 
     def _access(self, a: DatasetSummary, b: DatasetSummary) -> _Axis:
         scores = [_ACCESS_SCORE.get(x.access or "unknown", 0.5) for x in (a, b)]
