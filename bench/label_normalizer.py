@@ -1,11 +1,11 @@
-"""Benchmark: the label normalizer on two development sets and a held-out set, with a baseline.
+"""Benchmark: the label normalizer on three development sets and a held-out set, with a baseline.
 
-Run: ``python bench/label_normalizer.py [--gold ...] [--second-dev ...] [--heldout ...]
-[--dev-only] [--calls 50000]``
+Run: ``python bench/label_normalizer.py [--gold ...] [--second-dev ...] [--third-dev ...]
+[--heldout ...] [--dev-only] [--calls 50000]``
 
 - quality, on each set: accuracy (right term, or abstained where the set abstains), abstention
   rate, precision among answered names, site agreement on lesions, and the list of wrong answers
-  (raw -> got vs expected). Three sets, each printed under its own heading:
+  (raw -> got vs expected). Four sets, each printed under its own heading:
 
   - ``bench/data/label-names-gold.tsv``, the *development set (gold)*: the rules were improved
     while looking at its misses, so its score flatters them;
@@ -13,15 +13,19 @@ Run: ``python bench/label_normalizer.py [--gold ...] [--second-dev ...] [--heldo
     2026-12-06, its misses read since)*: written independently and scored blind until then; the
     rules have since been improved with its misses in view (by classes of error, not by copying
     its rows), so it too now flatters them;
-  - ``bench/data/label-names-heldout-b.tsv``, the *fresh held-out set*, written by another
-    annotator and never read while changing the rules: the honest measure. Printed only when the
-    file exists; ``--dev-only`` leaves it unread, for every run made while developing.
+  - ``bench/data/label-names-heldout-b.tsv``, the *third development set*: written blind by
+    another annotator and first scored blind; its misses have been read since (again by classes
+    of error), so it flatters the rules as well;
+  - ``bench/data/label-names-heldout-c.tsv``, the *fresh held-out set*, written blind by another
+    annotator and never read while changing the rules: the honest measure. Read and printed only
+    when the file exists and ``--dev-only`` is not given; every run made while developing passes
+    ``--dev-only``, which never opens it.
 
 - speed: names per second over all label names of ``loaders/data/labels/*.yaml``, repeated to at
   least ``--calls`` calls, after start-up (start-up is timed on its own);
 - baseline, in the same run: ``TermIndex.lookup(raw)``, first hit or abstain, on both counts.
 
-No set may be copied into the rules or curated tables (tests check both development sets; the
+No set may be copied into the rules or curated tables (tests check the three development sets; the
 vocabulary tables of abbreviations and Latin names may share a standard term with them, within a
 bounded share).
 """
@@ -45,12 +49,14 @@ __all__ = ["Row", "Score", "label_names", "main", "read_gold", "report", "score"
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "bench" / "data" / "label-names-gold.tsv"
 SECOND_DEV = ROOT / "bench" / "data" / "label-names-heldout.tsv"
-HELDOUT = ROOT / "bench" / "data" / "label-names-heldout-b.tsv"
+THIRD_DEV = ROOT / "bench" / "data" / "label-names-heldout-b.tsv"
+HELDOUT = ROOT / "bench" / "data" / "label-names-heldout-c.tsv"
 LABELS = ROOT / "loaders" / "data" / "labels"
 ABSTAIN = "ABSTAIN"
 #: The sets scored, with the heading each is printed under.
 DEV_TITLE = "development set (gold)"
 SECOND_DEV_TITLE = "second development set (held-out until 2026-12-06, its misses read since)"
+THIRD_DEV_TITLE = "third development set (held-out set b, its misses read since)"
 HELDOUT_TITLE = "fresh held-out set"
 
 #: One gold row: raw name, modality, expected CURIE (or ABSTAIN), expected site.
@@ -186,6 +192,9 @@ def main() -> None:
         "--second-dev", type=Path, default=SECOND_DEV, help="the second development set (gold TSV)"
     )
     parser.add_argument(
+        "--third-dev", type=Path, default=THIRD_DEV, help="the third development set (gold TSV)"
+    )
+    parser.add_argument(
         "--heldout",
         type=Path,
         default=HELDOUT,
@@ -194,7 +203,7 @@ def main() -> None:
     parser.add_argument(
         "--dev-only",
         action="store_true",
-        help="score the two development sets only, leaving the held-out set unread (while developing)",
+        help="score the development sets only, leaving the held-out set unread (while developing)",
     )
     parser.add_argument(
         "--calls", type=int, default=50_000, help="minimum number of calls for the speed test"
@@ -210,7 +219,11 @@ def main() -> None:
 
     print(f"start-up: terms {loaded - started:.2f} s, normalizer indexes {built - loaded:.2f} s")
     print()
-    sets = [(DEV_TITLE, args.gold), (SECOND_DEV_TITLE, args.second_dev)]
+    sets = [
+        (DEV_TITLE, args.gold),
+        (SECOND_DEV_TITLE, args.second_dev),
+        (THIRD_DEV_TITLE, args.third_dev),
+    ]
     if not args.dev_only and args.heldout.is_file():
         sets.append((HELDOUT_TITLE, args.heldout))
     for title, path in sets:

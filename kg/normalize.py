@@ -7,8 +7,9 @@ name's extension, then tries, in order: rules and alternate names that depend on
 (``ontology/mappings/label-synonyms.sssom.tsv``), standard abbreviations read in the modality
 (``label-abbreviations.tsv``: "SMA" on CT, ambiguous ones abstain), words in parentheses (an
 apposition, "Bile duct (CBD)", or a qualifier, "nodule (thyroid)"), names that say nothing
-(``label_3``, ``background``), the labels and exact synonyms of UBERON, MONDO, CL and the medfuse
-lesion terms plus curated Latin and alternate names (``label-alternate-names.tsv``), as written,
+(``label_3``, ``background``, a side alone), the labels and exact synonyms of UBERON, MONDO, CL,
+the medfuse lesion terms and medfuse's anatomy additions (organelles, surgical instruments) plus
+curated Latin and alternate names (``label-alternate-names.tsv``), as written,
 then with case, separators, plurals, ordinals and British spelling folded, then as a set of words;
 laterality (the sided UBERON term where one exists, else the unsided term as
 ``skos:broadMatch``), numbered vertebrae, ribs, discs and Couinaud segments, lesion names with
@@ -16,9 +17,10 @@ their site, and cautious fallbacks: abbreviations, TG-263 part-and-side suffixes
 qualifier letters (``Musc_Constrict_S``), FreeSurfer glosses
 (``Left-IOG---inferior-occipital-gyrus``), glued prefixes and compounds (``superiorfrontal``,
 ``chestwall``), split-off prefixes (``peri-tumoural``), word and phrase variants (a chamber's
-"blood pool" is its cavity), site adjectives, filler words, a term's name with words of its own
-names (``Axis_C2``) and missing heads (a bare word that several heads fit abstains unless the
-modality prefers one).
+"blood pool" is its cavity, "gall stones" are gallstones), site and disease adjectives
+("glaucomatous"), filler words, grades of a disease (``esophagitis-b``), a term's name with words
+of its own names (``Axis_C2``), missing heads (a bare word that several heads fit abstains unless
+the modality prefers one), instance numbers (``GTV2``) and, last, one typing slip in a long word.
 
 Head-noun agreement guards every rule-found answer: a name that says bone, vein, artery, nerve,
 gland, muscle, cortex or a disease word never answers a term of another kind ("pubic bone" is not
@@ -26,7 +28,8 @@ the pubic vein); for a FreeSurfer ``ctx-`` name the class's heads are tried inst
 gyrus"). Disease terms get a site from MONDO's hierarchy; where label maps outline lesions (CT,
 MR) a lesion term of the name's site and kind answers before a MONDO disease, and the modality's
 form of a disease before the disease (pulmonary tuberculosis on a chest radiograph). It abstains
-rather than guess: there is no edit-distance matching.
+rather than guess: the only edit-distance step is the last, one typing slip in a long word
+("gallblader"), and only where one known word fits.
 
 All word lists and patterns are data, read once from ``ontology/mappings/label-rules.yaml``
 (schema: :mod:`medfuse.kg.normalize_rules`) and the vocabulary tables
@@ -43,6 +46,7 @@ from __future__ import annotations
 
 import gc
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from itertools import chain, repeat
@@ -51,6 +55,7 @@ from typing import NamedTuple, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from medfuse.kg.namespaces import MF, compress
+from medfuse.kg.normalize_agreement import HeadClasses
 from medfuse.kg.normalize_rules import (
     BROAD,
     CLOSE,
@@ -64,7 +69,6 @@ from medfuse.kg.normalize_rules import (
     load_rules,
     words_of,
 )
-from medfuse.kg.normalize_agreement import HeadClasses
 from medfuse.kg.normalize_vocab import (
     Abbreviation,
     AlternateName,
@@ -114,6 +118,8 @@ class Normalized(BaseModel):
 
 
 _PAREN = re.compile(r"\(([^()]*)\)?")
+#: A capitals code with a plural "s" ("RBCs", "GTVs").
+_PLURAL_CODE = re.compile(r"^[A-Z]{2,}s$")
 _CURIE = re.compile(r"^[A-Za-z]+:[A-Za-z0-9_.-]+$")
 
 
@@ -169,6 +175,7 @@ class _ModalityRule(NamedTuple):
 
 
 _SIDES = ("left", "right")
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 #: Names of more words than this are not completed with a missing head or organ, nor read with
 #: their side inside: a long name that found nothing lacks more than one word.
 _HEADLESS_WORDS = 3
@@ -206,6 +213,7 @@ class LabelNormalizer:
         self._conf = rules.confidence
         self._sites = dict(sites) if sites is not None else _read_sites()
         self._order = _Order(rules.prefixes)
+        self._curated_sources = tuple(f"{prefix}:" for prefix in rules.curated_sources)
         self._aliases = {k.casefold(): v for k, v in rules.modality_aliases.items()}
         lat = rules.laterality
         self._side_words, self._side_short, self._both = lat.words, lat.short, frozenset(lat.both)
@@ -223,8 +231,16 @@ class LabelNormalizer:
         self._names: dict[str, list[frozenset[str]]] = {}
         self._disease_sites: dict[str, str | None] = {}
         self._broad: dict[str, bool] = {}
-        self._narrowing = [(re.compile(n.pattern), n.factor) for n in rules.narrowing if not n.late]
-        self._late = [(re.compile(n.pattern), n.factor) for n in rules.narrowing if n.late]
+        self._narrowing = [
+            (re.compile(n.pattern), n.factor, tuple(f"{a}:" for a in n.answers))
+            for n in rules.narrowing
+            if not n.late
+        ]
+        self._late = [
+            (re.compile(n.pattern), n.factor, tuple(f"{a}:" for a in n.answers))
+            for n in rules.narrowing
+            if n.late
+        ]
         self._numbered = [([re.compile(p) for p in n.patterns], n) for n in rules.numbered]
         self._build_word_tables()
         self._by_modality: dict[str, list[_ModalityRule]] = {}
@@ -288,6 +304,9 @@ class LabelNormalizer:
         """Turn the rules' word lists into lookup tables of folded words."""
         rules = self.rules
         self._expansions = {k: v.split() for k, v in rules.expansions.items()}
+        # Names are folded before expansion: "Brachiocephls" (TG-263's plural) is "brachiocephl".
+        for key, value in list(self._expansions.items()):
+            self._expansions.setdefault(self._canon[key], value)
         #: word -> alternative word lists (site adjective -> organ noun, and back).
         self._adjectives = {k: [v.split()] for k, v in rules.adjectives.items()}
         self._nouns: dict[str, list[list[str]]] = {}
@@ -306,6 +325,8 @@ class LabelNormalizer:
                 self._phrases.append((words, alternatives))
         self._bound = frozenset(rules.bound_prefixes)
         self._same_words = frozenset(self._fold(rules.same_words)) & self._variants.keys()
+        self._derivations = tuple(rules.derivations.items())
+        self._instances = frozenset(self._fold(rules.instance_heads))
         self._glued = sorted(rules.glued, key=len, reverse=True)
         lesion = rules.lesion
         self._kinds = {self._canon[w]: kind for kind, ws in lesion.kinds.items() for w in ws}
@@ -374,6 +395,18 @@ class LabelNormalizer:
         self._refolded = _grouped([joined[i] for i in other], [entries[i] for i in other], order)
         #: Every word of every indexed name (a word found whole is never split, see ``_unglue``).
         self._vocabulary = frozenset(self._canon) | frozenset(self._canon.values())
+        # The words a slip is respelled to: of labels, and of the synonyms of the sources that
+        # keep them clean (MONDO's synonyms carry slips of their own: "gallblader").
+        # Counted: a slip of a label ("hypoplastic gallbalder syndrome") is a word of one name.
+        clean = frozenset(self.rules.respelling.sources)
+        self._spelled = Counter(chain.from_iterable(words[: len(terms)]))
+        self._spelled.update(
+            chain.from_iterable(
+                w
+                for w, (_, c) in zip(words[len(terms) :], entries[len(terms) :])
+                if c[: c.find(":")] in clean
+            )
+        )
 
     def _folded(self, joined: str) -> list[_Entry]:
         """Return the entries of the names whose folded words, joined, are ``joined``."""
@@ -422,6 +455,7 @@ class LabelNormalizer:
                     table[at] = sorted([*found, entry], key=self._rank)  # type: ignore[index]
             vocabulary.update(folded)
         self._vocabulary |= vocabulary
+        self._spelled.update(vocabulary)
 
     def _rank(self, entry: _Entry) -> tuple[float, int, str]:
         return entry[0], self._order[entry[1][: entry[1].find(":")]], entry[1]
@@ -442,6 +476,11 @@ class LabelNormalizer:
             key = normalize_key(row.abbreviation)
             for at in dict.fromkeys((key, " ".join(self._fold(words_of(row.abbreviation))))):
                 self._abbr.setdefault(at, []).append(row)
+        #: A capitalisation-exact code inside a longer name ("PCa_lesion"), as a whole token.
+        codes = "|".join(sorted(map(re.escape, self._abbr_exact), key=len, reverse=True))
+        self._exact_codes = re.compile(
+            rf"(?<![A-Za-z])(?:{codes})(?![A-Za-z])" if codes else "(?!)"
+        )
 
     def _abbreviated(
         self, rows: Sequence[Abbreviation] | None, modalities: frozenset[str]
@@ -476,8 +515,24 @@ class LabelNormalizer:
             found = self._abbreviated(self._abbr.get(key), modalities)
         if found is None or isinstance(found, str):
             return found
-        conf = self._conf["abbreviation_modality" if found.modalities else "abbreviation"]
-        return _Hit(found.object_id, "abbreviation", conf, found.predicate_id)
+        return self._abbreviation_row_hit(found)
+
+    def _spell_exact_codes(self, text: str, modalities: frozenset[str]) -> str:
+        """Spell out the capitalisation-exact codes of a longer name ("PCa_lesion").
+
+        >>> load_normalizer()._spell_exact_codes("PCa_lesion", frozenset({"MR"}))
+        ' prostate cancer _lesion'
+        """
+
+        def spelled(match: re.Match[str]) -> str:
+            found = self._abbreviated(self._abbr_exact.get(match[0]), modalities)
+            return f" {found.expansion} " if isinstance(found, Abbreviation) else match[0]
+
+        return self._exact_codes.sub(spelled, text)
+
+    def _abbreviation_row_hit(self, row: Abbreviation) -> _Hit:
+        conf = self._conf["abbreviation_modality" if row.modalities else "abbreviation"]
+        return _Hit(row.object_id, "abbreviation", conf, row.predicate_id)
 
     def _expand_abbreviations(self, words: list[str], modalities: frozenset[str]) -> list[str]:
         """Spell out the abbreviations of a longer name that have one reading in the modality."""
@@ -628,6 +683,8 @@ class LabelNormalizer:
         ):
             return self._answer(raw, _Hit(entries[0][1], "label", self._conf["label"]))
         abbreviation = self._abbreviation_hit(text, key, modalities)
+        if abbreviation is None and _PLURAL_CODE.match(text):  # "RBCs": the plural of a code
+            abbreviation = self._abbreviation_hit(text[:-1], key[:-1], modalities)
         if isinstance(abbreviation, str):
             return self._abstained(raw, abbreviation, self._conf["abstain_pattern"])
         if abbreviation is not None:
@@ -638,12 +695,21 @@ class LabelNormalizer:
                 return self._answer(raw, _Hit(curie, "curie", self._conf["curie"]))
         if "(" in text and (found := self._parenthetical(raw, text, modality)) is not None:
             return found
+        if self._exact_codes.search(text):
+            text = self._spell_exact_codes(text, modalities)
         words, inner = self._parts(text)
         folded = self._fold(words)
         joined = " ".join(folded)
         if joined != key:
             if by_modality := self._modality_rule(joined, modalities):
                 return self._answer(raw, by_modality)
+            # An abbreviation written with other separators ("C_spine" for "C-spine").
+            abbreviation = self._abbreviated(self._abbr.get(joined), modalities)
+            if isinstance(abbreviation, str):
+                return self._abstained(raw, abbreviation, self._conf["abstain_pattern"])
+            if abbreviation is not None:
+                hit = self._abbreviation_row_hit(abbreviation)
+                return self._answer(raw, self._with_site(hit, None, modalities))
         row = self._curated_folded.get(joined) or self._curated_sets.get(self._set(folded))
         if row is not None:
             return self._from_row(raw, row, modalities)
@@ -687,6 +753,10 @@ class LabelNormalizer:
             if expanded != core:
                 hit = self._resolve(expanded, expanded, side, order, caps=False)
             hit = hit or self._disease_lesion(core, modalities, order)
+        if hit is None and disagreeing is None:
+            found = self._unnumbered(raw, folded, modality) or self._respelled(raw, words, modality)
+            if found is not None:
+                return found
         if hit is None:
             reason = self._beyond(core) or (
                 self._kinds_of.describe(
@@ -708,6 +778,48 @@ class LabelNormalizer:
         return self._answer(raw, self._with_site(hit, core, modalities))
 
     # ------------------------------------------------------------------ steps
+    def _unnumbered(self, raw: str, folded: list[str], modality: str | None) -> Normalized | None:
+        """Answer a name that numbers instances of a target or lesion ("GTV1", "lesion_2")."""
+        if len(folded) < 2 or not folded[-1].isdigit() or folded[-2] not in self._instances:
+            return None
+        found = self.normalize(" ".join(folded[:-1]), modality=modality)
+        return found.model_copy(update={"raw": raw}) if found.term else None
+
+    def _respelled(self, raw: str, words: list[str], modality: str | None) -> Normalized | None:
+        """Answer a name with a typing slip in a long word ("gallblader"), where one word fits.
+
+        Every word no indexed name has is respelled if it can be; the name is then read again.
+        """
+        rule = self.rules.respelling
+        fixed = [self._respelling(w) if len(w) >= rule.min_letters else None for w in words]
+        if not any(fixed):
+            return None
+        found = self.normalize(" ".join(f or w for f, w in zip(fixed, words)), modality=modality)
+        if found.term is None:
+            return None
+        confidence = round(found.confidence * rule.factor, 3)
+        return found.model_copy(update={"raw": raw, "via": "respelled", "confidence": confidence})
+
+    def _respelling(self, word: str) -> str | None:
+        """Return the one known word a letter added, dropped or swapped makes of ``word``, if any.
+
+        >>> load_normalizer()._respelling("diaphram"), load_normalizer()._respelling("kideny")
+        ('diaphragm', 'kidney')
+        """
+        if word in self._spelled or word in self._expansions or not word.isalpha():
+            return None
+        splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+        candidates = {a + b[1:] for a, b in splits if b}
+        candidates.update(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1)
+        candidates.update(a + letter + b for a, b in splits for letter in _LETTERS)
+        found = sorted((self._spelled[w], w) for w in candidates if w in self._spelled)
+        if (
+            not found
+            or sum(n for n, _ in found[:-1]) * self.rules.respelling.dominance > found[-1][0]
+        ):
+            return None
+        return found[-1][1]
+
     def _sided_code(
         self, core: list[str], side: str, modalities: frozenset[str], order: _Order
     ) -> _Hit | None:
@@ -768,7 +880,7 @@ class LabelNormalizer:
         for name in sorted(classes):
             head_class = self.rules.head_classes[name]
             drop = {*head_class.words, *head_class.markers}
-            rest = [w for w in core if w not in drop]
+            rest = self._unglue([w for w in core if w not in drop])  # "middletemporal"
             if not head_class.heads or not rest or len(rest) > _HEADLESS_WORDS:
                 continue
             for words in (rest, *([*rest, head] for head in head_class.heads)):
@@ -793,7 +905,11 @@ class LabelNormalizer:
         rest = core[:-1]
         found = self._abbreviation_hit(" ".join(rest), " ".join(rest), modalities)
         if not isinstance(found, _Hit):
-            found = self._lookup(" ".join(rest), rest, order, short=1)
+            # "psoriatic lesion": the disease's adjective names the disease.
+            for words in (rest, *self._derived(rest)):
+                found = self._lookup(" ".join(words), words, order, short=1)
+                if found is not None:
+                    break
         if found is None or not found.curie.startswith("MONDO:"):
             return None
         site = self._disease_site(found.curie)
@@ -850,7 +966,7 @@ class LabelNormalizer:
 
         A curated row (no ``words``) answers a term: the site is the term's.
         """
-        if hit.site is not None or hit.curie.startswith(("UBERON:", "CL:")):
+        if hit.site is not None or not hit.curie.startswith(("mfles:", "MONDO:")):
             return hit
         site = (
             self._sites.get(hit.curie)
@@ -963,8 +1079,9 @@ class LabelNormalizer:
         """Return the best entry: labels first, then by source; ``short`` drops risky synonyms.
 
         Short names collide with acronyms among synonyms ("PV": polycythaemia vera, pectoral
-        vein): for a short name (``short=1``) only UBERON and lesion-term synonyms count, for an
-        all-capitals code (``short=2``) only the lesion terms' (curated) ones do.
+        vein): for a short name (``short=1``) only UBERON and curated-source synonyms count, for
+        an all-capitals code (``short=2``) only the curated sources' (lesion terms, mfanat) do.
+        Curated alternate names always count.
         """
         if not entries:
             return None
@@ -974,9 +1091,9 @@ class LabelNormalizer:
             )
         for rank, curie in entries:
             if (
-                rank
+                rank >= 1  # a curated alternate name (0.5) is no risky synonym
                 and short
-                and not curie.startswith("mfles:")
+                and not curie.startswith(self._curated_sources)
                 and (short > 1 or not curie.startswith("UBERON:"))
             ):
                 continue
@@ -984,8 +1101,18 @@ class LabelNormalizer:
         return None
 
     def _lookup(self, key: str, folded: list[str], order: _Order, *, short: int = 0) -> _Hit | None:
-        """Find a term by its label or synonym: as written, folded, then as a set of words."""
+        """Find a term by its label or synonym: as written, folded, then as a set of words.
+
+        A word whose meaning depends on the modality ("macula" on a fundus photograph) has it
+        here too, where a rule reached it by changing the name ("macular region").
+        """
         joined = " ".join(folded)
+        if (
+            order.modalities
+            and self._by_modality
+            and (by_modality := self._modality_rule(joined, order.modalities))
+        ):
+            return by_modality
         found = self._pick(self._exact.get(key), order, short=short)
         if found and not found[0]:
             return _Hit(found[1], "label", self._conf["label"])
@@ -1077,17 +1204,28 @@ class LabelNormalizer:
     def _narrowed(
         self,
         core: list[str],
-        rules: list[tuple[re.Pattern[str], float]],
+        rules: list[tuple[re.Pattern[str], float, tuple[str, ...]]],
         order: _Order,
         *,
         depth: int,
     ) -> _Hit | None:
-        """Strip a narrowing qualifier and answer the broader term of what is left."""
+        """Strip a narrowing qualifier and answer the broader term of what is left.
+
+        A rule with ``answers`` holds only where what is left is a term of those sources (a grade
+        letter qualifies a disease: "esophagitis-b").
+        """
         phrase = " ".join(core)
-        for pattern, factor in rules:
+        for pattern, factor, answers in rules:
             match = pattern.match(phrase)
             if match:
-                inner = self._resolve_core(match["core"].split(), order, depth=depth + 1)
+                rest = match["core"].split()
+                inner = self._resolve_core(rest, order, depth=depth + 1)
+                if inner and answers:  # a graded class of too many diseases names no finding
+                    broad = len(rest) == 1 and inner.curie.startswith("MONDO:")
+                    if not inner.curie.startswith(answers) or (
+                        broad and self._too_broad(inner.curie)
+                    ):
+                        inner = None
                 if inner:
                     return inner._replace(
                         via="narrowing",
@@ -1115,6 +1253,8 @@ class LabelNormalizer:
                     via="expanded", confidence=min(hit.confidence, self._conf["expanded"])
                 )
         variants = self._variants_of(expanded)
+        if expanded != core:  # "CA1": a code that is no abbreviation ("ca" + "1" is a word)
+            variants += self._variants_of(core)
         for variant in variants:
             hit = self._lookup(" ".join(variant), variant, order)
             if hit:
@@ -1131,7 +1271,9 @@ class LabelNormalizer:
                 variant = expanded[:i] + expanded[i + 1 :]
                 if word in self._fillers and not self._early.search(" ".join(variant)):
                     shapes.append(variant)
-                    hit = self._lookup(" ".join(variant), variant, order) or _real(
+                    # What is left may be a short code ("RPE layer"): no risky synonym.
+                    short = int(len("".join(variant)) <= self.rules.short_name)
+                    hit = self._lookup(" ".join(variant), variant, order, short=short) or _real(
                         self._numbered_hit(variant)
                     )
                     if hit is None and depth == 0:
@@ -1223,6 +1365,7 @@ class LabelNormalizer:
             alternatives[0][0] if (alternatives := self._variants.get(w)) else w for w in words
         ]
         variants = [every] if every != words else []
+        variants += self._derived(words)
         for table in (self._variants, self._adjectives, self._nouns):
             for i, word in enumerate(words):
                 variants += [
@@ -1233,6 +1376,10 @@ class LabelNormalizer:
             for i in range(len(words) - size + 1):
                 if words[i : i + size] == phrase:
                     variants += [words[:i] + alt + words[i + size :] for alt in alternatives]
+        # A compound written in two words ("gall stones", "wind pipe").
+        for i in range(len(words) - 1):
+            if (compound := words[i] + words[i + 1]) in self._vocabulary:
+                variants.append([*words[:i], self._canon[compound], *words[i + 2 :]])
         if not self._bound.isdisjoint(words[:-1]):
             joined: list[str] = []
             for word in words:
@@ -1242,6 +1389,21 @@ class LabelNormalizer:
                     joined.append(word)
             variants.append(joined)
         return variants
+
+    def _derived(self, words: list[str]) -> list[list[str]]:
+        """Return the name with a disease adjective made its noun ("glaucomatous" -> glaucoma).
+
+        >>> load_normalizer()._derived(["psoriatic", "lesion"])
+        [['psoriasis', 'lesion']]
+        """
+        out = []
+        for i, word in enumerate(words):
+            if len(word) >= 7:
+                for ending, noun in self._derivations:
+                    if word.endswith(ending):
+                        out.append([*words[:i], word[: -len(ending)] + noun, *words[i + 1 :]])
+                        break
+        return out
 
     def _headed(self, shapes: list[list[str]], order: _Order) -> _Hit | None:
         """Add a head noun, then an organ, that a name leaves out ("caudate" -> caudate nucleus).
@@ -1272,19 +1434,21 @@ class LabelNormalizer:
                         and found[1].startswith("UBERON:")
                         and (len(words) > 1 or not self._label_of(found[1]).endswith(words[0]))
                     ):
-                        if len(words) > 1:
-                            return _Hit(found[1], "head", self._conf["head"])
                         found_by_head.setdefault(head, found[1])
             if found_by_head:
-                return self._head_choice(found_by_head, order)
+                return self._head_choice(found_by_head, order, phrase=len(words) > 1)
         return None
 
-    def _head_choice(self, found_by_head: dict[str, str], order: _Order) -> _Hit | None:
-        """Choose among the terms a bare word gives with different heads, or abstain.
+    def _head_choice(
+        self, found_by_head: dict[str, str], order: _Order, *, phrase: bool
+    ) -> _Hit | None:
+        """Choose among the terms a name gives with different heads, or abstain.
 
         "parotid" takes one head (gland); "lingual" takes five (gland, nerve, artery, vein,
         gyrus): only the modality's preferred head decides ("Lingual_L" on MR is the gyrus of a
-        brain atlas), else no head is guessed ("Lacrimal" on CT: the gland or the bone).
+        brain atlas), else no head is guessed ("Lacrimal" on CT: the gland or the bone). A phrase
+        says more: the modality's head first ("Temporal_Mid" on MR is the middle temporal gyrus,
+        not the artery), else the first head in the rules' order.
         """
         terms = set(found_by_head.values())
         if len(terms) == 1:
@@ -1294,6 +1458,8 @@ class LabelNormalizer:
             for head in by_modality[modality]:
                 if head in found_by_head:
                     return _Hit(found_by_head[head], "head", self._conf["head"])
+        if phrase:
+            return _Hit(next(iter(found_by_head.values())), "head", self._conf["head"])
         return None
 
     def _context(self, words: list[str], order: _Order) -> _Hit | None:

@@ -46,10 +46,16 @@ class HeadClasses:
         self._memo: dict[str, frozenset[str]] = {}
 
     def of_name(self, words: Sequence[str]) -> frozenset[str]:
-        """Return the kinds a name's (folded) words say."""
+        """Return the kinds a name's (folded) words say.
+
+        A one-letter class word says its class only first, as TG-263 writes it ("A_Carotid",
+        "V_Portal"); later it is a grade or a numeral ("esophagitis-a", "CN_V").
+        """
         if self._by_word.keys().isdisjoint(words):
             return frozenset()
-        return frozenset().union(*(self._by_word.get(w, ()) for w in words))
+        return frozenset().union(
+            *(self._by_word.get(w, ()) for i, w in enumerate(words) if len(w) > 1 or not i)
+        )
 
     def of_term(self, curie: str) -> frozenset[str]:
         """Return the kinds a term is: under a class's terms, of its sources, or so labelled."""

@@ -68,6 +68,8 @@ class _Narrowing(_Rule):
     pattern: str
     factor: float
     late: bool = False
+    #: Sources whose terms may answer what is left; empty: any.
+    answers: list[str] = []
 
 
 class _Numbered(_Rule):
@@ -148,6 +150,21 @@ class _HeadClass(_Rule):
     markers: list[str] = []
 
 
+class _Respelling(_Rule):
+    """Typing slips in a long word ("gallblader", "Kideny"): one letter left out, doubled or two
+    swapped, where exactly one known word is that slip away."""
+
+    #: Only words of at least this many letters are respelled (short words are codes).
+    min_letters: int
+    #: Confidence factor of an answer found through a respelled word.
+    factor: float
+    #: Sources whose synonyms' words a slip may be respelled to (the words of labels always).
+    sources: list[str]
+    #: Where several words fit, the commonest answers only if it is in this many times more names
+    #: than all the others together.
+    dominance: int
+
+
 class _Acronyms(_Rule):
     #: MONDO classes whose ontology acronyms may answer an all-capitals code (GBM).
     mondo_under: list[str]
@@ -164,6 +181,8 @@ class LabelRules(BaseModel):
     prefixes: list[str]
     #: Sources whose synonyms, not only labels, match as a set of words.
     unordered_synonyms: list[str]
+    #: Sources written by hand: their synonyms may answer short names and capitals codes.
+    curated_sources: list[str]
     prefixes_by_modality: dict[str, list[str]]
     exclude_under: dict[str, str]
     #: CURIE pattern -> why its terms never answer (taxon-specific id ranges of UBERON).
@@ -171,6 +190,8 @@ class LabelRules(BaseModel):
     modality_aliases: dict[str, str]
     stop_words: list[str]
     plurals: dict[str, str]
+    #: Plural ending -> singular ending, for words of seven letters or more ("keratoses").
+    plural_endings: dict[str, str]
     not_plural: list[str]
     spelling: list[tuple[str, str]]
     ordinals: dict[str, int]
@@ -183,6 +204,8 @@ class LabelRules(BaseModel):
     #: Organs only a name of two words or more may leave out ("central zone": prostate).
     phrase_organs: list[str]
     word_variants: dict[str, list[str]]
+    #: Adjective ending of a disease word -> the noun's ending ("glaucomatous": glaucoma).
+    derivations: dict[str, str]
     #: Words whose first variant means the same in every name ("bowel": intestine), so that the
     #: label their variant spells beats another term's synonym ("large bowel": large intestine).
     same_words: list[str]
@@ -215,6 +238,9 @@ class LabelRules(BaseModel):
     lesion: _Lesion
     disease_sites: _DiseaseSites
     acronyms: _Acronyms
+    #: Words after which a number counts instances ("GTV1", "lesion_2").
+    instance_heads: list[str]
+    respelling: _Respelling
     #: A MONDO class with more subclasses than this answers no one-word name ("infection").
     broad_disease: int
     by_modality: list[_ByModality]
@@ -341,12 +367,15 @@ class WordFolder(dict[str, str]):
     >>> fold = WordFolder(load_rules())
     >>> fold["tumours"], fold["third"], fold["oesophagus"], fold["kidney"], fold["sinuses"]
     ('tumor', '3', 'esophagus', 'kidney', 'sinus')
+    >>> fold["stenoses"], fold["seborrhoeic"]
+    ('stenosis', 'seborrheic')
     """
 
     def __init__(self, rules: LabelRules) -> None:
         super().__init__()
         self._ordinals = {w: str(n) for w, n in rules.ordinals.items()}
         self._plurals = rules.plurals
+        self._endings = tuple(rules.plural_endings.items())
         self._keep = frozenset(rules.not_plural)
         self._spelling = [(re.compile(p), r) for p, r in rules.spelling]
         self._any_spelling = re.compile("|".join(f"(?:{p})" for p, _ in rules.spelling) or "(?!)")
@@ -387,6 +416,9 @@ class WordFolder(dict[str, str]):
             return word
         if word.endswith(("ss", "us", "is", "os")):
             return word
+        for plural, singular in self._endings:
+            if word.endswith(plural) and len(word) >= 7:
+                return word[: -len(plural)] + singular
         if word.endswith("uses"):  # sinuses, plexuses
             return word[:-2]
         if word.endswith("ies"):

@@ -47,7 +47,7 @@ ABBREVIATIONS_FILE = "label-abbreviations.tsv"
 #: The alternate-name table, in ``ontology/mappings/``.
 ALTERNATES_FILE = "label-alternate-names.tsv"
 
-_CURIE = re.compile(r"^(?:UBERON|MONDO|CL|mfles):[A-Za-z0-9_.-]+$")
+_CURIE = re.compile(r"^(?:UBERON|MONDO|CL|mfles|mfanat):[A-Za-z0-9_.-]+$")
 
 
 class _Row(BaseModel):
@@ -71,7 +71,7 @@ class _Row(BaseModel):
     @classmethod
     def _curie(cls, value: str) -> str:
         if value != NO_TERM and not _CURIE.match(value):
-            raise ValueError(f"not a UBERON, MONDO, CL or mfles CURIE: {value!r}")
+            raise ValueError(f"not a UBERON, MONDO, CL, mfles or mfanat CURIE: {value!r}")
         return value
 
     @field_validator("source")

@@ -35,6 +35,8 @@ GOLD = ROOT / "bench" / "data" / "label-names-gold.tsv"
 #: The second development set (held out until its misses were read): no curated name copies it
 #: either. The fresh held-out set beside it is never read by tests.
 SECOND_DEV = ROOT / "bench" / "data" / "label-names-heldout.tsv"
+#: The third development set (held-out set b), checked like the others.
+THIRD_DEV = ROOT / "bench" / "data" / "label-names-heldout-b.tsv"
 
 MF = rdflib.Namespace(PREFIXES["mf"])
 MFLES = PREFIXES["mfles"]
@@ -318,7 +320,9 @@ def test_gold_unique() -> None:
     assert len(keys) == len(set(keys))
 
 
-@pytest.mark.parametrize("path", [GOLD, SECOND_DEV], ids=["gold", "second-dev"])
+@pytest.mark.parametrize(
+    "path", [GOLD, SECOND_DEV, THIRD_DEV], ids=["gold", "second-dev", "third-dev"]
+)
 def test_gold_not_in_synonym_data(path: Path) -> None:
     """The benchmark sets measure generalization: the curated spellings (label table, lesion
     labels) must not contain their names verbatim."""

@@ -1,11 +1,11 @@
 """Tests for the label normalizer (:mod:`medfuse.kg.normalize`) and its rules file.
 
 Behaviour tests name one case each (the grammars' with names of their own, not the benchmark's);
-the dev set (``tests/data/label-names-dev.tsv``) must stay at 95 % or better. The benchmark's two
-development sets (``bench/data/label-names-gold.tsv`` and ``label-names-heldout.tsv``, held out
-until its misses were read) are read here only to check that the rules do not copy their
-spellings (and that the dev set does not copy the gold set); the fresh held-out set beside them
-(``label-names-heldout-b.tsv``) is never read by tests.
+the dev set (``tests/data/label-names-dev.tsv``) must stay at 95 % or better. The benchmark's three
+development sets (``bench/data/label-names-gold.tsv``, ``label-names-heldout.tsv`` and
+``label-names-heldout-b.tsv``, each held out until its misses were read) are read here only to
+check that the rules do not copy their spellings (and that the dev set does not copy the gold
+set); the fresh held-out set beside them (``label-names-heldout-c.tsv``) is never read by tests.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ DEV = Path(__file__).parent / "data" / "label-names-dev.tsv"
 GOLD = ROOT / "bench" / "data" / "label-names-gold.tsv"
 #: The second development set: held out until its misses were read, checked like the gold set.
 SECOND_DEV = ROOT / "bench" / "data" / "label-names-heldout.tsv"
+#: The third development set (held-out set b): held out until its misses were read, checked alike.
+THIRD_DEV = ROOT / "bench" / "data" / "label-names-heldout-b.tsv"
 RULES = ROOT / "ontology" / "mappings" / "label-rules.yaml"
 LABELS = ROOT / "loaders" / "data" / "labels"
 COLUMNS = ["raw", "modality", "expected", "expected_label", "site", "note"]
@@ -438,8 +440,27 @@ def test_meaningless_names_abstain_with_a_reason(normalizer: LabelNormalizer, ra
 
 
 def test_unmatched_names_abstain_rather_than_guess(normalizer: LabelNormalizer) -> None:
-    found = normalizer.normalize("kidnye")  # a typo: no edit-distance guessing
+    found = normalizer.normalize("kdiyne")  # two slips from "kidney": no edit-distance guessing
     assert (found.term, found.reason, found.confidence) == (None, "no term matches this name", 0.0)
+    assert normalizer.normalize("lvr").term is None  # a short word is a code, never respelled
+
+
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("kidnye", "kidney"),
+        ("spleeen", "spleen"),
+        ("protsate", "prostate gland"),
+        ("Left Kindey", "left kidney"),
+    ],
+)
+def test_a_typing_slip_in_a_long_word_is_respelled(
+    normalizer: LabelNormalizer, raw: str, label: str
+) -> None:
+    """One letter swapped, doubled or left out, where one known word fits; less confident."""
+    found = normalizer.normalize(raw, modality="CT")
+    assert (found.label, found.via) == (label, "respelled")
+    assert found.confidence < 0.9
 
 
 def test_short_codes_do_not_match_disease_acronyms(normalizer: LabelNormalizer) -> None:
@@ -706,6 +727,133 @@ def test_the_modality_form_of_a_disease(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("Sarcoidosis", modality="CT").label == "sarcoidosis"
 
 
+# ------------------------------------------------------------------------------------ classes of error
+# Read from the third development set's misses; every case here is a name of its own.
+@pytest.mark.parametrize(
+    ("raw", "modality", "label"),
+    [
+        ("nuclei", "pathology", "cell nucleus"),
+        ("mitochondria", "microscopy", "mitochondrion"),
+        ("cystohepatic triangle", "endoscopy", "hepatocystic triangle"),
+        ("surgical tools", "endoscopy", "surgical instrument"),
+    ],
+)
+def test_imaged_things_uberon_lacks_answer(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str
+) -> None:
+    """medfuse's own anatomy additions answer, without a lesion site; catalog values never do."""
+    found = normalizer.normalize(raw, modality=modality)
+    assert (found.label, found.site) == (label, None)
+    assert normalizer.normalize("multiple sites", modality="CT").term is None
+
+
+@pytest.mark.parametrize("raw", ["Right", "bilateral", "left side", "R"])
+def test_a_side_alone_abstains(normalizer: LabelNormalizer, raw: str) -> None:
+    found = normalizer.normalize(raw, modality="MR")
+    assert found.term is None and found.reason == "a side alone names no structure"
+    assert (
+        normalizer.normalize("Left hemisphere", modality="MR").label == "left cerebral hemisphere"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("T-spine", "thoracic region of vertebral column"),
+        ("C_spine", "cervical region of vertebral column"),
+        ("WBCs", "leukocyte"),
+        ("csPCa lesion", "prostate cancer"),
+        ("breast Ca", "breast carcinoma"),
+        ("CA3", "CA3 field of hippocampus"),
+    ],
+)
+def test_codes_in_other_spellings(normalizer: LabelNormalizer, raw: str, label: str) -> None:
+    """Abbreviations with other separators, in the plural, inside longer names (a capitalisation-
+    exact code too), and "Ca" for carcinoma, which never hides a hippocampal field."""
+    assert normalizer.normalize(raw, modality="MR").label == label
+
+
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("A_Brachiocephls", "brachiocephalic artery"),
+        ("LN_Trachbrnchs", "tracheobronchial lymph node"),
+        ("Joint_Glenohum_L", "glenohumeral joint"),
+        ("Sinus_Maxilry", "maxillary sinus"),
+        ("Urethra_Prostatc", "prostatic urethra"),
+        ("Cist_Pontine", "pontine cistern"),
+        ("costa_3_sx", "rib 3"),
+        ("Kidney dx", "right kidney"),
+    ],
+)
+def test_tg263_roots_and_italian_sides(normalizer: LabelNormalizer, raw: str, label: str) -> None:
+    assert normalizer.normalize(raw, modality="CT").label == label
+
+
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("Temporal_Mid_L", "middle temporal gyrus"),
+        ("Frontal_Inf_Oper_L", "opercular part of inferior frontal gyrus"),
+        ("ctx-lh-parsorbitalis", "orbital part of inferior frontal gyrus"),
+        ("ctx_lh_middletemporal", "middle temporal gyrus"),
+        ("LVmyo", "left ventricle myocardium"),
+        ("RVcav", "cavity of right ventricle"),
+    ],
+)
+def test_atlas_parcels_and_glued_chamber_codes(
+    normalizer: LabelNormalizer, raw: str, label: str
+) -> None:
+    """On MR a phrase takes the modality's head first: the gyrus, not the middle temporal artery."""
+    assert normalizer.normalize(raw, modality="MR").label == label
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "label"),
+    [
+        ("psoriatic plaque", "dermoscopy", "psoriasis"),
+        ("vitiligo macule", "dermoscopy", "vitiligo"),
+        ("seborrhoeic keratoses", "dermoscopy", "seborrheic keratosis"),
+        ("psoriasis NOS", "dermoscopy", "psoriasis"),
+        ("Melanoma Pictures", "dermoscopy", "melanoma"),
+        ("esophagitis-c", "endoscopy", "esophagitis"),
+        ("ulcerative colitis grade 3", "endoscopy", "ulcerative colitis"),
+        ("macular area", "OCT", "macula lutea"),
+        ("wind pipe", "CT", "trachea"),
+        ("Mitral", "US", "mitral valve"),
+    ],
+)
+def test_disease_adjectives_morphology_grades_and_fillers(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).label == label
+
+
+def test_a_grade_of_a_whole_class_of_diseases_abstains(normalizer: LabelNormalizer) -> None:
+    assert normalizer.normalize("carcinoma grade 2", modality="pathology").term is None
+    found = normalizer.normalize("ulcerative colitis grade 3", modality="endoscopy")
+    assert found.predicate == "skos:broadMatch"
+
+
+def test_the_tissue_of_an_organ_is_part_of_it(normalizer: LabelNormalizer) -> None:
+    found = normalizer.normalize("kidney tissue", modality="CT")
+    assert (found.label, found.predicate) == ("kidney", "skos:broadMatch")
+
+
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("GTV_3", "gross tumour volume"),
+        ("GTVp2", "primary gross tumour volume"),
+        ("nodule 2", "nodule"),
+    ],
+)
+def test_instance_numbers_are_dropped(normalizer: LabelNormalizer, raw: str, label: str) -> None:
+    assert normalizer.normalize(raw, modality="CT").label == label
+    found = normalizer.normalize("rib 13", modality="CT")  # a numbered structure is not an instance
+    assert found.term is None and "rib 13" in (found.reason or "")
+
+
 # ------------------------------------------------------------------------------------ output
 def test_output_is_frozen_and_json_ready(normalizer: LabelNormalizer) -> None:
     found = normalizer.normalize("Kidney Tumour", modality="CT")
@@ -814,7 +962,9 @@ def test_rules_file_is_valid(terms: TermIndex) -> None:
         assert set(named) <= modalities, named
     assert all(set(heads) <= set(rules.heads) for heads in rules.heads_by_modality.values())
     assert set(rules.same_words) <= set(rules.word_variants)
-    assert set(rules.prefixes) == {"UBERON", "MONDO", "CL", "mfles"}
+    assert set(rules.prefixes) == {"UBERON", "MONDO", "CL", "mfles", "mfanat"}
+    assert set(rules.curated_sources) <= set(rules.prefixes)
+    assert set(rules.respelling.sources) <= set(rules.prefixes)
     assert all(set(order) == set(rules.prefixes) for order in rules.prefixes_by_modality.values())
     kinds = set(rules.lesion.kinds)
     assert set(rules.lesion.mondo) <= kinds and set(rules.lesion.generic) <= kinds
@@ -834,18 +984,29 @@ def test_rules_reject_a_broken_pattern() -> None:
         LabelRules.model_validate(document)
 
 
-@pytest.mark.parametrize("path", [GOLD, SECOND_DEV], ids=["gold", "second-dev"])
+#: Words of the rules written before a set was first read that the set happens to use as a whole
+#: name: a bare side word (set b abstains on it), a disease's short name and two Latin plurals.
+#: Fixed: no new word of the rules may be a name of the set.
+WRITTEN_BEFORE = {THIRD_DEV: frozenset({"left", "covid", "testes", "glomeruli"})}
+
+
+@pytest.mark.parametrize(
+    "path", [GOLD, SECOND_DEV, THIRD_DEV], ids=["gold", "second-dev", "third-dev"]
+)
 def test_rules_do_not_copy_gold_spellings(path: Path) -> None:
     """Word lists generalise; a benchmark name written into them would only memorise it.
 
     Checked: the lists whose keys are whole names or abbreviations. Lists of plain anatomy words
     (heads, organs, fillers) share words such as "liver" with any label set and are left out; so,
     for the second set, is the table of irregular plurals, written before that set was read:
-    the Latin plural "bronchi" is a word any label set shares, not a copied name.
+    the Latin plural "bronchi" is a word any label set shares, not a copied name. For the third
+    set, the words it shares with the rules as they were when it was first read are listed in
+    ``WRITTEN_BEFORE``.
     """
     rules = load_rules()
     gold = {normalize(r["raw"]) for r in _read(path)}
-    plurals = list(rules.plurals) if path == GOLD else []
+    gold -= WRITTEN_BEFORE.get(path, frozenset())
+    plurals = list(rules.plurals) if path != SECOND_DEV else []
     words = (
         [r.name for r in rules.by_modality]
         + list(rules.expansions)
