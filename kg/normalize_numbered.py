@@ -1,0 +1,90 @@
+"""Numbered structures of label names: vertebrae, ribs, intervertebral discs, liver segments.
+
+The rules' ``numbered`` grammars read "L3", "T12 vertebra", "rib_3", "C5-C6 disc" or
+"couinaud segment 1" and name the UBERON term of that number ("third lumbar vertebra"); a number
+past the usual count (a sixth lumbar vertebra) is :data:`~medfuse.kg.normalize_hits.BEYOND`,
+and nothing else may answer it: the normalizer abstains with the rule's reason.
+
+>>> from medfuse.kg.normalize import load_normalizer
+>>> numbered = load_normalizer().rewrites.numbered
+>>> numbered.hit(["l", "3"]).curie, numbered.hit(["l", "6"]) is BEYOND
+('UBERON:0004619', True)
+>>> numbered.beyond(["l", "6"])
+'a transitional vertebra (L6) beyond the usual count has no UBERON term'
+"""
+
+from __future__ import annotations
+
+import re
+
+from medfuse.kg.normalize_hits import BEYOND, Hit
+from medfuse.kg.normalize_index import LabelIndex
+from medfuse.kg.normalize_rules import BROAD
+from medfuse.loaders.tokens import normalize as normalize_key
+
+__all__ = ["NumberedStructures", "real"]
+
+
+class NumberedStructures:
+    """The rules' numbered grammars, compiled, read against the index."""
+
+    def __init__(self, index: LabelIndex) -> None:
+        self.index = index
+        self._rules = [([re.compile(p) for p in n.patterns], n) for n in index.rules.numbered]
+
+    def hit(self, core: list[str]) -> Hit | None:
+        """Return the numbered structure a name is, :data:`BEYOND` past the count, or None."""
+        phrase = " ".join(core)
+        for patterns, rule in self._rules:
+            for pattern in patterns:
+                match = pattern.match(phrase)
+                if match is None:
+                    continue
+                region = rule.regions.get(match.groupdict().get("region") or "", "")
+                number = int(match["n"])
+                limit = rule.count.get(region) or rule.count.get(rule.name.split()[-1], 0)
+                if not 1 <= number <= limit:
+                    return BEYOND
+                code = f"{(match.groupdict().get('region') or '')[:1].upper()}{number}"
+                values = {
+                    "code": code,
+                    "region": region,
+                    "n": number,
+                    "nth": self.index.words.nth.get(number),
+                }
+                for templates, predicate, factor in (
+                    (rule.names, rule.predicate, rule.factor),
+                    (rule.broader_names, BROAD, rule.broader_factor),
+                ):
+                    for template in templates:
+                        name = template.format(**values)
+                        found = self.index.pick(
+                            self.index.exact.get(normalize_key(name)), self.index.order, short=0
+                        )
+                        if found:
+                            return Hit(
+                                found[1],
+                                "numbered",
+                                self.index.conf["numbered"] * factor,
+                                predicate,
+                            )
+                return BEYOND
+        return None
+
+    def beyond(self, core: list[str]) -> str | None:
+        """Say why a numbered name has no term (a sixth lumbar vertebra), if it is one."""
+        phrase = " ".join(core)
+        for patterns, rule in self._rules:
+            for pattern in patterns:
+                match = pattern.match(phrase)
+                if match:
+                    region = match.groupdict().get("region") or ""
+                    return rule.beyond.format(
+                        code=f"{region[:1].upper()}{match['n']}", n=match["n"]
+                    )
+        return None
+
+
+def real(hit: Hit | None) -> Hit | None:
+    """Return a found term, or ``None`` for nothing or a number past the count."""
+    return None if hit is BEYOND else hit
