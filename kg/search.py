@@ -140,22 +140,43 @@ def search(
     constraints = resolve_constraints(catalog, **options)
     summaries = catalog.summaries
     matches = {option: _matching(catalog, c) for option, c in constraints.items()}
-    strict_ids: list[str] = []
-    near_ids: list[tuple[str, str]] = []
-    for dataset_id in summaries:
-        missed = [option for option in constraints if dataset_id not in matches[option]]
-        if not missed:
-            strict_ids.append(dataset_id)
-        elif near and len(missed) == 1 and len(constraints) > 1:
-            near_ids.append((dataset_id, missed[0]))
+    strict_ids, near_ids = _partition(catalog, matches, near=near)
     window = slice(offset, None if limit is None else offset + limit)
 
     def matched(dataset_id: str) -> dict[str, list[str]]:
         return {option: matches[option][dataset_id] for option in constraints if dataset_id in matches[option]}
 
     # Models are built only for the page asked for: a broad search matches hundreds of datasets.
-    strict = [Match(**dict(summaries[d]), matched=matched(d)) for d in strict_ids[window]]
-    nearby = [NearMatch(**dict(summaries[d]), matched=matched(d), missing=option,
+    # (``vars``, not ``dict(model)``: pydantic's field iterator is slow in Python.)
+    strict = [Match(**vars(summaries[d]), matched=matched(d)) for d in strict_ids[window]]
+    nearby = [NearMatch(**vars(summaries[d]), matched=matched(d), missing=option,
                         reason=_reason(catalog, summaries[d], constraints[option])) for d, option in near_ids[window]]
     return SearchResult(query=constraints, strict=strict, near=nearby, total_strict=len(strict_ids),
                         total_near=len(near_ids))
+
+
+def _partition(catalog: Catalog, matches: dict[str, dict[str, list[str]]], *,
+               near: bool) -> tuple[list[str], list[tuple[str, str]]]:
+    """Split datasets into those meeting every constraint and those missing exactly one (with which).
+
+    Set algebra on the matches, then the catalog's order (by name): a search touches the datasets
+    that match, not all of them.
+    """
+    order = _order(catalog)
+    if not matches:
+        return list(order), []
+    met = {option: found.keys() & order.keys() for option, found in matches.items()}
+    strict = set.intersection(*met.values())
+    missing: dict[str, str] = {}
+    if near and len(met) > 1:
+        for option, found in met.items():
+            others = set.intersection(*(m for o, m in met.items() if o != option))
+            missing.update(dict.fromkeys(others - found, option))
+    return sorted(strict, key=order.__getitem__), [(d, missing[d]) for d in sorted(missing, key=order.__getitem__)]
+
+
+def _order(catalog: Catalog) -> dict[str, int]:
+    """Return dataset id → its position in the catalog (cached per graph)."""
+    if "order" not in catalog.cache:
+        catalog.cache["order"] = {dataset_id: i for i, dataset_id in enumerate(catalog.summaries)}
+    return catalog.cache["order"]

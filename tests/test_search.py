@@ -88,3 +88,21 @@ def test_unknown_term_suggests_close_spellings(catalog: Catalog) -> None:
 
 def test_curie_input_is_accepted(catalog: Catalog) -> None:
     assert _ids(search(catalog, anatomy=LIVER)) == _ids(search(catalog, anatomy="liver"))
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"modality": "CT"},
+    {"modality": "CT", "anatomy": "abdomen"},
+    {"modality": "MRI", "anatomy": "brain", "disease": "glioma", "labelled": True},
+    {"modality": "CT", "anatomy": "liver", "task": "segmentation", "dim": "3D", "access": "open"},
+])
+def test_strict_and_near_follow_their_definition_in_catalog_order(catalog: Catalog, options: dict) -> None:
+    result = search(catalog, **options)
+    met = {option: {m.id for m in search(catalog, near=False, **{option: text}).strict} for option, text in options.items()}
+    order = list(catalog.summaries)
+    missed = {d: [o for o in met if d not in met[o]] for d in order}
+    assert [m.id for m in result.strict] == [d for d in order if not missed[d]]
+    expected_near = [(d, m[0]) for d, m in missed.items() if len(m) == 1] if len(options) > 1 else []
+    assert [(m.id, m.missing) for m in result.near] == expected_near
+    assert (result.total_strict, result.total_near) == (len(result.strict), len(result.near))
