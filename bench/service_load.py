@@ -1,6 +1,6 @@
 """Load benchmark of the HTTP service: requests/s and p50/p99 latency under concurrent clients.
 
-Run: ``python bench/service_load.py [--clients 16] [--seconds 8] [--virtuoso URL] [--http-workers N]``
+Run: ``python bench/service_load.py [--clients 16] [--seconds 8] [--virtuoso URL] [--serve-option=--answer-cache-mb=0]``
 (needs aiohttp: ``pip install -e '.[bench]'``).
 
 Starts ``medfuse serve`` on loopback over a freshly built embedded store and, when a Virtuoso
@@ -145,7 +145,7 @@ async def _drive_async(url: str, row: str, pool: Pool, clients: int, seconds: fl
                             if len(samples) < 3:
                                 samples.append(f"{answer.status} {path} {params}")
                         hits += answer.headers.get("X-Cache") == "hit"
-                except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                except (aiohttp.ClientError, TimeoutError) as error:
                     errors += 1
                     if len(samples) < 3:
                         samples.append(f"{type(error).__name__} {path} {params}")
@@ -189,7 +189,7 @@ def _start(store: str, timeout: float, extra: list[str]) -> tuple[subprocess.Pop
 
 def _build(store: str, *options: str) -> None:
     done = subprocess.run([sys.executable, "-m", "medfuse.service.cli", "build", "--store", store, *options],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     if done.returncode:
         sys.exit(f"building the graph at {store} failed:\n{done.stderr[-3000:]}")
 
@@ -264,7 +264,7 @@ def _measure(load: ProcessPoolExecutor, process: subprocess.Popen, url: str, poo
 def _report(rows: dict[str, dict[str, dict]], names: list[str], args: argparse.Namespace) -> None:
     print(f"{args.clients} concurrent clients, {args.seconds:g} s per row after {args.warmup:g} s warm-up, loopback; "
           f"load from aiohttp in its own process, client and server on this machine ({os.cpu_count()} cores)"
-          + (f"; {args.http_workers} HTTP worker processes" if args.http_workers > 1 else ""))
+          + (f"; serve {' '.join(args.serve_option)}" if args.serve_option else ""))
     columns = "req/s  p50 ms  p99 ms errors p50/base cpu/req  hits"
     width = len(columns) + 3
     print("row".ljust(19) + "".join(f"| {n}".ljust(width) for n in names))
@@ -301,7 +301,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of load before each measured row")
     parser.add_argument("--timeout", type=float, default=5.0, help="the servers' query time limit")
-    parser.add_argument("--http-workers", type=int, default=1, help="HTTP worker processes of each server")
+    parser.add_argument("--serve-option", action="append", default=[], metavar="OPTION",
+                        help="pass an option to medfuse serve, e.g. --serve-option=--access-log (repeatable)")
     parser.add_argument("--only", action="append", choices=list(ROWS), help="measure only these rows (repeatable)")
     parser.add_argument("--virtuoso", default=os.environ.get("MEDFUSE_TEST_VIRTUOSO"))
     parser.add_argument("--virtuoso-token", default=os.environ.get("MEDFUSE_TEST_VIRTUOSO_TOKEN", "dba:dba"))
@@ -315,7 +316,7 @@ def main() -> None:
         for row in list(ROWS):
             if row not in args.only and row != "health (baseline)":
                 del ROWS[row]
-    extra = ["--http-workers", str(args.http_workers)] if args.http_workers > 1 else []
+    extra = args.serve_option
     with tempfile.TemporaryDirectory() as tmp, \
             ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as load:
         store = str(Path(tmp) / "store")

@@ -742,9 +742,13 @@ def _print_plan(plan: Any) -> None:  # noqa: ANN401 - a MergePlan
 @click.option("--update-token", envvar="MEDFUSE_UPDATE_TOKEN", default=None,
               help="Enable SPARQL Update and Graph Store writes for clients presenting this bearer token.")
 @click.option("--cors-origin", "cors", multiple=True, default=("*",), show_default=True, help="Origins allowed by CORS.")
+@click.option("--answer-cache-mb", type=click.FloatRange(min=0), default=64.0, show_default=True,
+              help="Search, detail and compat answers kept per graph, in MiB (0 keeps none).")
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="Log every request (costs CPU on every request).")
 @friendly
 def serve(store: str, host: str, port: int, timeout: float, workers: int, max_result_mb: float,
-          update_token: str | None, cors: tuple[str, ...]) -> None:
+          update_token: str | None, cors: tuple[str, ...], answer_cache_mb: float, access_log: bool) -> None:
     """Serve the SPARQL endpoint (/sparql) and the REST API (/api/v1, docs at /docs).
 
     On an embedded store that was never built, the graph is built first from the shipped data.
@@ -769,9 +773,9 @@ def serve(store: str, host: str, port: int, timeout: float, workers: int, max_re
             report = run_build(store, progress=lambda step: status.update(step))
         _err.print(f"built snapshot {report.snapshot}: {report.datasets:,} datasets in {report.seconds:.1f} s")
     settings = Settings(query_timeout=timeout, query_workers=workers, max_result_bytes=int(max_result_mb * 2**20),
-                        update_token=update_token, cors_origins=cors)
+                        update_token=update_token, cors_origins=cors, answer_cache_bytes=int(answer_cache_mb * 2**20))
     app = create_app(location=store if is_remote(store) else str(Path(store).expanduser()), settings=settings)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, access_log=access_log)
 
 
 from medfuse.service.apply_cmd import apply as _apply_command  # noqa: E402 - defined beside its kg module

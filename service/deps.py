@@ -12,12 +12,13 @@ from medfuse.service.runtime import Runtime
 __all__ = ["get_runtime", "get_catalog", "RuntimeDep", "CatalogDep"]
 
 
-def get_runtime(request: Request) -> Runtime:
+# Async, though they do not await: FastAPI runs a plain ``def`` dependency in a worker thread.
+async def get_runtime(request: Request) -> Runtime:
     """Return the service's runtime (opened in the lifespan handler)."""
     return request.app.state.runtime
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     """Return the catalog of the current graph."""
     return request.app.state.runtime.catalog
 

@@ -24,5 +24,7 @@ class Settings(BaseModel):
     update_token: str | None = None
     #: Origins allowed by CORS.
     cors_origins: tuple[str, ...] = ("*",)
+    #: Bytes of search, detail and compat answers kept per graph; 0 keeps none.
+    answer_cache_bytes: int = Field(64 * 2**20, ge=0)
     #: Largest page a paginated API call returns.
     max_page_size: int = Field(500, ge=1)

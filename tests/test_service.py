@@ -168,3 +168,36 @@ def test_updates_with_a_token(writable_server) -> None:  # noqa: ANN001
         answer = client.get("/sparql", params={"query": "ASK { <urn:a> <urn:b> 'c' }"})
         assert json.loads(answer.text)["boolean"] is True
         assert client.get("/api/v1/health").json()["datasets"] == 8
+
+
+@pytest.mark.parametrize(("path", "params"), [
+    ("/api/v1/datasets", {"anatomy": "kidney", "per_page": 7, "page": 3}),
+    ("/api/v1/datasets/kits19", None),
+    ("/api/v1/compat/kits19", {"top": 7}),
+])
+def test_answers_are_cached_per_graph(client: httpx.Client, path: str, params: dict | None) -> None:
+    answers = [client.get(path, params=params) for _ in range(2)]
+    assert [a.headers["x-cache"] for a in answers] == ["miss", "hit"]  # no other test asks exactly this
+    assert answers[0].content == answers[1].content
+    assert answers[1].headers["content-type"] == "application/json"
+
+
+def test_errors_are_not_cached(client: httpx.Client) -> None:
+    for _ in range(2):
+        answer = client.get("/api/v1/datasets/no-such-dataset")
+        assert answer.status_code == 404 and "x-cache" not in answer.headers
+
+
+def test_a_write_drops_the_cached_answers(writable_server) -> None:  # noqa: ANN001
+    with httpx.Client(base_url=writable_server.url, timeout=30) as client:
+        dataset = client.get("/api/v1/datasets", params={"anatomy": "kidney"}).json()["strict"]["items"][0]["id"]
+        assert client.get(f"/api/v1/datasets/{dataset}").json()["name"] != "Renamed"
+        assert client.get(f"/api/v1/datasets/{dataset}").headers["x-cache"] == "hit"
+        iri = f"https://w3id.org/medfuse/dataset/{dataset}"
+        rename = (f"DELETE {{ GRAPH ?g {{ <{iri}> <http://purl.org/dc/terms/title> ?t }} }} "
+                  f"INSERT {{ GRAPH ?g {{ <{iri}> <http://purl.org/dc/terms/title> 'Renamed' }} }} "
+                  f"WHERE {{ GRAPH ?g {{ <{iri}> <http://purl.org/dc/terms/title> ?t }} }}")
+        answer = client.post("/update", data={"update": rename}, headers={"Authorization": "Bearer secret"})
+        assert answer.status_code == 204
+        detail = client.get(f"/api/v1/datasets/{dataset}")
+        assert detail.headers["x-cache"] == "miss" and detail.json()["name"] == "Renamed"

@@ -1,15 +1,20 @@
-"""``/api/v1/datasets``: search with the facets of ``medfuse search``, and dataset detail."""
+"""``/api/v1/datasets``: search with the facets of ``medfuse search``, and dataset detail.
+
+Both answer from the graph's answer cache (:meth:`~medfuse.service.runtime.Runtime.answer`);
+``response_model`` documents the JSON they send.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel
 
-from medfuse.kg.catalog import DatasetDetail
+from medfuse.kg.catalog import Catalog, DatasetDetail
 from medfuse.kg.search import Constraint, Match, NearMatch, search
-from medfuse.service.deps import CatalogDep
+from medfuse.service.deps import RuntimeDep
 
 __all__ = ["router"]
 
@@ -46,8 +51,8 @@ class SearchPage(BaseModel):
 
 
 @router.get("", response_model=SearchPage, summary="Search datasets (ontology-aware)")
-def search_datasets(
-    catalog: CatalogDep,
+async def search_datasets(
+    runtime: RuntimeDep,
     modality: Annotated[str | None, Query(max_length=200, examples=["MRI"])] = None,
     anatomy: Annotated[str | None, Query(max_length=200, examples=["abdomen"])] = None,
     disease: Annotated[str | None, Query(max_length=200, examples=["glioma"])] = None,
@@ -57,22 +62,27 @@ def search_datasets(
     labelled: bool | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> SearchPage:
+) -> Response:
     """Datasets meeting every constraint (``strict``) and those missing exactly one (``near``).
 
     Terms are free text or CURIEs, resolved through ontology labels and synonyms; the hierarchy
     is used (``anatomy=abdomen`` finds liver datasets).
     """
-    result = search(catalog, modality=modality, anatomy=anatomy, disease=disease, task=task, dim=dim,
-                    access=access, labelled=labelled, limit=per_page, offset=(page - 1) * per_page)
-    return SearchPage(
-        query=result.query, page=page, per_page=per_page,
-        strict=StrictPage(total=result.total_strict, items=result.strict),
-        near=NearPage(total=result.total_near, items=result.near),
-    )
+    options = {"modality": modality, "anatomy": anatomy, "disease": disease, "task": task, "dim": dim,
+               "access": access, "labelled": labelled}
+
+    def answer(catalog: Catalog) -> SearchPage:
+        result = search(catalog, limit=per_page, offset=(page - 1) * per_page, **options)
+        return SearchPage(
+            query=result.query, page=page, per_page=per_page,
+            strict=StrictPage(total=result.total_strict, items=result.strict),
+            near=NearPage(total=result.total_near, items=result.near),
+        )
+
+    return await runtime.answer(("search", *options.values(), page, per_page), answer)
 
 
 @router.get("/{dataset}", response_model=DatasetDetail, summary="One dataset")
-def dataset_detail(catalog: CatalogDep, dataset: str) -> DatasetDetail:
+async def dataset_detail(runtime: RuntimeDep, dataset: str) -> Response:
     """A dataset by id or name: facets as terms, source records, quality issues."""
-    return catalog.detail(dataset)
+    return await runtime.answer(("detail", dataset), lambda catalog: catalog.detail(dataset))

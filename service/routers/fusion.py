@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from medfuse.kg.catalog import Catalog
 from medfuse.kg.compat import Compatibility, CompatReport
 from medfuse.kg.errors import PlanError, UnknownPlanError
 from medfuse.kg.fusion import FusionResult, fuse, parse_rules
@@ -22,11 +23,16 @@ JSONLD = "application/ld+json"
 
 
 @router.get("/compat/{dataset}", response_model=CompatReport | Compatibility, summary="Compatibility lookup")
-def compat(runtime: RuntimeDep, dataset: str, other: Annotated[str | None, Query(alias="with", max_length=200)] = None,
-           top: Annotated[int, Query(ge=1, le=500)] = 20) -> CompatReport | Compatibility:
+async def compat(runtime: RuntimeDep, dataset: str,
+                 other: Annotated[str | None, Query(alias="with", max_length=200)] = None,
+                 top: Annotated[int, Query(ge=1, le=500)] = 20) -> Response:
     """With ``with``: a verdict for the pair. Without: the ranked datasets ``dataset`` can be fused with."""
-    engine = runtime.compat
-    return engine.pair(dataset, other) if other else engine.ranked(dataset, top=top)
+
+    def answer(catalog: Catalog) -> CompatReport | Compatibility:
+        engine = runtime.compat_of(catalog)
+        return engine.pair(dataset, other) if other else engine.ranked(dataset, top=top)
+
+    return await runtime.answer(("compat", dataset, other, None if other else top), answer)
 
 
 @router.post("/fusion-groups", response_model=FusionResult, summary="Fusion groups from rules")
