@@ -169,15 +169,9 @@ class Rewrites:
             core = [*core[:-1], *self.words.suffixes[core[-1]]]
         expanded = self.unglue([part for w in core for part in self.words.expansions.get(w, [w])])
         if expanded != core:
-            hit = self.index.lookup(" ".join(expanded), expanded, order) or real(
-                self.numbered.hit(expanded)
-            )
-            if hit is None and depth == 0:
-                hit = self.resolve_core(expanded, order, depth=depth + 1)
+            hit = self.lookup_deeper(expanded, order, depth, via="expanded")
             if hit:
-                return hit._replace(
-                    via="expanded", confidence=min(hit.confidence, self.index.conf["expanded"])
-                )
+                return hit
         variants = self.variants_of(expanded)
         if expanded != core:  # "CA1": a code that is no abbreviation ("ca" + "1" is a word)
             variants += self.variants_of(core)
@@ -199,18 +193,26 @@ class Rewrites:
                     shapes.append(variant)
                     # What is left may be a short code ("RPE layer"): no risky synonym.
                     short = int(len("".join(variant)) <= self.rules.short_name)
-                    hit = self.index.lookup(" ".join(variant), variant, order, short=short) or real(
-                        self.numbered.hit(variant)
-                    )
-                    if hit is None and depth == 0:
-                        hit = self.resolve_core(variant, order, depth=depth + 1)
+                    hit = self.lookup_deeper(variant, order, depth, via="filler", short=short)
                     if hit:
-                        return hit._replace(
-                            via="filler", confidence=min(hit.confidence, self.index.conf["filler"])
-                        )
+                        return hit
         return (self.apposition(expanded, order) if depth == 0 else None) or self.headed(
             shapes, order
         )
+
+    def lookup_deeper(
+        self, words: list[str], order: Order, depth: int, *, via: str, short: int = 0
+    ) -> Hit | None:
+        """Look a rewritten name up (a numbered structure too), then rewrite it once more; the
+        answer says how it was reached (``via``) and is capped at that step's confidence."""
+        hit = self.index.lookup(" ".join(words), words, order, short=short) or real(
+            self.numbered.hit(words)
+        )
+        if hit is None and depth == 0:
+            hit = self.resolve_core(words, order, depth=depth + 1)
+        if hit is None:
+            return None
+        return hit._replace(via=via, confidence=min(hit.confidence, self.index.conf[via]))
 
     def apposition(self, words: list[str], order: Order) -> Hit | None:
         """Answer a name that is a term's name or code plus words of that term's own names.
