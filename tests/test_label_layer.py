@@ -39,6 +39,8 @@ def test_generic_lesion_names_take_the_site_of_their_dataset(catalog: Catalog) -
     liver = {label.value: label for label in dataset_labels(catalog, "msd03-liver")}
     assert liver[2].site is not None and liver[2].site.id == "UBERON:0002107"
     assert liver[2].term is not None and liver[2].term.id == "mfles:liver-tumour"  # the lesion, as Task08's
+    pancreas = {label.value: label for label in dataset_labels(catalog, "msd07-pancreas")}
+    assert pancreas[2].term is not None and pancreas[2].term.id == "mfles:pancreatic-tumour"
     lung = {label.value: label for label in dataset_labels(catalog, "msd06-lung")}
     assert lung[1].site is not None and lung[1].site.id == "UBERON:0002048"
     vessels = {label.value: label for label in dataset_labels(catalog, "msd08-hepaticvessel")}
