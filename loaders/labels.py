@@ -5,7 +5,10 @@ AMID, the Medical Segmentation Decathlon and dcmqi (origin, commit and licence o
 each YAML's ``sources``; see ``ontology/NOTICE``). Each label is mapped to an ontology term by
 the label normalizer (:mod:`medfuse.kg.normalize`) unless a curated per-dataset override in
 ``ontology/mappings/label-overrides.sssom.tsv`` says otherwise; labels that map to nothing are
-kept with the reason. Disagreements between sources are kept as recorded, never resolved.
+kept with the reason. A generic lesion name the normalizer leaves open ("cancer", "Tumour") is read
+at the file's organ: its only organ label, or the UBERON term of an optional ``site`` key, and is
+kept only when that reading is a finding at that very site (``semapv:StructuralMatching``).
+Disagreements between sources are kept as recorded, never resolved.
 
 Every file is validated before anything is produced: duplicate or non-integer values and
 unknown datasets raise :class:`~medfuse.kg.errors.LabelDataError` naming the file and entry.
