@@ -37,6 +37,8 @@ GOLD = ROOT / "bench" / "data" / "label-names-gold.tsv"
 SECOND_DEV = ROOT / "bench" / "data" / "label-names-heldout.tsv"
 #: The third development set (held-out set b), checked like the others.
 THIRD_DEV = ROOT / "bench" / "data" / "label-names-heldout-b.tsv"
+#: The fourth development set (held-out set c), checked like the others.
+FOURTH_DEV = ROOT / "bench" / "data" / "label-names-heldout-c.tsv"
 
 MF = rdflib.Namespace(PREFIXES["mf"])
 MFLES = PREFIXES["mfles"]
@@ -321,7 +323,9 @@ def test_gold_unique() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", [GOLD, SECOND_DEV, THIRD_DEV], ids=["gold", "second-dev", "third-dev"]
+    "path",
+    [GOLD, SECOND_DEV, THIRD_DEV, FOURTH_DEV],
+    ids=["gold", "second-dev", "third-dev", "fourth-dev"],
 )
 def test_gold_not_in_synonym_data(path: Path) -> None:
     """The benchmark sets measure generalization: the curated spellings (label table, lesion
