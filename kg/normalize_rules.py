@@ -376,6 +376,7 @@ class WordFolder(dict[str, str]):
         self._ordinals = {w: str(n) for w, n in rules.ordinals.items()}
         self._plurals = rules.plurals
         self._endings = tuple(rules.plural_endings.items())
+        self._ending_keys = tuple(rules.plural_endings)
         self._keep = frozenset(rules.not_plural)
         self._spelling = [(re.compile(p), r) for p, r in rules.spelling]
         self._any_spelling = re.compile("|".join(f"(?:{p})" for p, _ in rules.spelling) or "(?!)")
@@ -390,11 +391,13 @@ class WordFolder(dict[str, str]):
         """Fold many new words at once and return those that folding changes.
 
         One scan of all the words finds those the spelling rules touch; the others need folding
-        only if they end in "s", start with a digit or are listed.
+        only if they end in "s" or a plural ending, start with a digit or are listed.
         """
         new = set(words) - self.keys()
         touched = {m[0] for m in self._any_line.finditer("\n".join(new))}
-        touched.update(w for w in new if w[-1] == "s" or w[0].isdigit())
+        touched.update(
+            w for w in new if w[-1] == "s" or w[0].isdigit() or w.endswith(self._ending_keys)
+        )
         touched.update(new & (self._ordinals.keys() | self._plurals.keys()))
         self.update(zip(new, new))
         self.update((word, self._fold(word)) for word in touched)
