@@ -218,6 +218,9 @@ class LabelRules(BaseModel):
     #: The end of a file name that is not part of the label ("spleen.nii.gz"), matched on the raw
     #: name and cut off before anything else.
     file_suffix: str
+    #: A name written head first with its qualifier after a comma ("Cingulate Gyrus, anterior
+    #: division"): groups ``head`` and ``qualifier``, read as "qualifier head".
+    inverted: str
     #: Heads that may follow a head noun ("skeletal muscle" + tissue).
     heads_after_head: list[str]
     #: Modality word -> the heads a bare word takes first where several give a term.
@@ -248,7 +251,14 @@ class LabelRules(BaseModel):
     short_name: int
 
     @field_validator(
-        "abstain", "narrowing", "numbered", "spelling", "gloss", "exclude_ids", "file_suffix"
+        "abstain",
+        "narrowing",
+        "numbered",
+        "spelling",
+        "gloss",
+        "exclude_ids",
+        "file_suffix",
+        "inverted",
     )
     @classmethod
     def _patterns_compile(cls, value: object) -> object:

@@ -65,6 +65,7 @@ class WordTables:
         self.connectors = frozenset(rules.disease_sites.connectors)
         self.suffixes = {k: v.split() for k, v in rules.suffixes.items()}
         self.file_suffix = re.compile(rules.file_suffix)
+        self.inverted = re.compile(rules.inverted)
         #: number -> its ordinal word (3 -> "third").
         self.nth = {n: word for word, n in rules.ordinals.items()}
 

@@ -1040,3 +1040,49 @@ def _label_names() -> list[tuple[str, str | None]]:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         out += [(str(e["name"]), document.get("modality")) for e in document.get("labels") or []]
     return out
+
+
+# ---------------------------------------------------------------- conventions read since set c
+@pytest.mark.parametrize(
+    ("raw", "modality", "term"),
+    [
+        # Harvard-Oxford writes the qualifier after a comma.
+        ("Inferior Frontal Gyrus, pars opercularis", "MR", "UBERON:0002980"),
+        ("Lateral Occipital Cortex, inferior division", "MR", "UBERON:0022367"),
+        # Latin plurals of -a and Greek plurals of -thorax; Latin sides in every gender.
+        ("Tracheae", "CT", "UBERON:0003126"),
+        ("Ren dexter", "CT", RIGHT_KIDNEY),
+        ("Ovarium dextrum", "MR", "UBERON:0002118"),
+        # The cerebellum's sides are its hemispheres; M. is musculus; Med is medialis.
+        ("Cerebellum right", "MR", "UBERON:0014890"),
+        ("M. soleus", "MR", "UBERON:0001389"),
+        ("Vastus_Med", "MR", "UBERON:0001380"),
+        ("V. cava superior", "CT", "UBERON:0001585"),
+        # Chest radiograph usage.
+        ("heart shadow", "X-ray", "UBERON:0000948"),
+        ("right hemidiaphragm", "X-ray", "UBERON:0007167"),
+        ("Lung field right", "X-ray", "UBERON:0002167"),
+        # Cells by their haematology names.
+        ("Eosinophilic granulocytes", "microscopy", "CL:0000771"),
+        # Surgical video instrument and artefact classes.
+        ("Curved needle holder", "endoscopy", "mfanat:surgical-instrument"),
+        ("Clip appliers", "endoscopy", "mfanat:surgical-instrument"),
+        ("blurring", "endoscopy", "mfles:imaging-artefact"),
+        # Findings: bone lesions by their look, narrowed findings, class folders, radiograph wording.
+        ("osteolytic lesion", "CT", "mfles:bone-lesion"),
+        ("blastic lesion", "CT", "mfles:bone-lesion"),
+        ("multiple nodules", "X-ray", "mfles:nodule"),
+        ("perifocal oedema", "MR", "mfles:peritumoural-oedema"),
+        ("Kidney_CT", "CT", KIDNEY),
+        ("Melanoma cases", "dermoscopy", "MONDO:0005105"),
+        ("fibrotic changes", "X-ray", "MONDO:0002771"),
+    ],
+)
+def test_conventions_of_atlases_latin_radiographs_and_surgical_video(
+    normalizer: LabelNormalizer, raw: str, modality: str, term: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).term == term
+
+
+def test_a_comma_between_two_structures_still_abstains(normalizer: LabelNormalizer) -> None:
+    assert normalizer.normalize("liver, spleen", modality="CT").term is None
