@@ -15,7 +15,9 @@ laterality (the sided UBERON term where one exists, else the unsided term as
 ``skos:broadMatch``), numbered vertebrae, ribs, discs and Couinaud segments, lesion names with
 their site, and cautious fallbacks: abbreviations, TG-263 part-and-side suffixes (``Eye_AL``) and
 qualifier letters (``Musc_Constrict_S``), FreeSurfer glosses
-(``Left-IOG---inferior-occipital-gyrus``), glued prefixes and compounds (``superiorfrontal``,
+(``Left-IOG---inferior-occipital-gyrus``; a code before its name without the separator, ``Left
+PCgG posterior cingulate gyrus``, read last), Harvard-Oxford qualifiers after a comma (``Cingulate
+Gyrus, anterior division``, read first), glued prefixes and compounds (``superiorfrontal``,
 ``chestwall``), split-off prefixes (``peri-tumoural``), word and phrase variants (a chamber's
 "blood pool" is its cavity, "gall stones" are gallstones), site and disease adjectives
 ("glaucomatous"), filler words, grades of a disease (``esophagitis-b``), a term's name with words
@@ -70,7 +72,16 @@ from medfuse.kg.normalize_lesions import Lesions
 from medfuse.kg.normalize_rewrite import Rewrites
 from medfuse.kg.normalize_rules import RULES_FILE, LabelRules, load_rules, words_of
 from medfuse.kg.normalize_sides import SidedTerms
-from medfuse.kg.normalize_text import CURIE, PAREN, PLURAL_CODE, Abstentions, name_parts, shortness
+from medfuse.kg.normalize_text import (
+    CURIE,
+    PAREN,
+    PLURAL_CODE,
+    TOKEN_SEPARATORS,
+    Abstentions,
+    code_spells_name,
+    name_parts,
+    shortness,
+)
 from medfuse.kg.normalize_vocab import (
     Abbreviation,
     AlternateName,
@@ -280,7 +291,11 @@ class LabelNormalizer:
                 hit = self.rewrites.resolve(expanded, expanded, side, order, caps=False)
             hit = hit or self.lesions.disease_lesion(core, modalities, order)
         if hit is None and disagreeing is None:
-            found = self._unnumbered(raw, folded, modality) or self._respelled(raw, words, modality)
+            found = (
+                self._unnumbered(raw, folded, modality)
+                or self._uncoded(raw, text, modality)
+                or self._respelled(raw, words, modality)
+            )
             if found is not None:
                 return found
         if hit is None:
@@ -313,6 +328,17 @@ class LabelNormalizer:
         ):
             return None
         found = self.normalize(" ".join(folded[:-1]), modality=modality)
+        return found.model_copy(update={"raw": raw}) if found.term else None
+
+    def _uncoded(self, raw: str, text: str, modality: str | None) -> Normalized | None:
+        """Answer a name that writes a code before its spelled-out name, without a gloss separator
+        ("Left PCgG posterior cingulate gyrus", "Right Ent entorhinal area"): the name answers.
+        """
+        tokens = TOKEN_SEPARATORS.split(text.strip())
+        start = 1 if tokens and self.index.side_words.names_side(tokens[0].lower()) else 0
+        if len(tokens) - start < 3 or not code_spells_name(tokens[start], tokens[start + 1 :]):
+            return None
+        found = self.normalize(" ".join(tokens[:start] + tokens[start + 1 :]), modality=modality)
         return found.model_copy(update={"raw": raw}) if found.term else None
 
     def _respelled(self, raw: str, words: list[str], modality: str | None) -> Normalized | None:

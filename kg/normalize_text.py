@@ -23,7 +23,9 @@ __all__ = [
     "CURIE",
     "PAREN",
     "PLURAL_CODE",
+    "TOKEN_SEPARATORS",
     "Abstentions",
+    "code_spells_name",
     "derived",
     "name_parts",
     "shortness",
@@ -163,3 +165,26 @@ def derived(words: list[str], derivations: Sequence[tuple[str, str]]) -> list[li
                     out.append([*words[:i], word[: -len(ending)] + noun, *words[i + 1 :]])
                     break
     return out
+
+
+#: Separators between the tokens of a raw name (a code keeps its capitals: "PCgG").
+TOKEN_SEPARATORS = re.compile(r"[\s_-]+")
+
+
+def code_spells_name(code: str, name: Sequence[str]) -> bool:
+    """Whether a code (2-5 letters, a capital among them) abbreviates the name after it: it
+    begins the first word ("Ent entorhinal") or takes every word's initial in order ("PCgG
+    posterior cingulate gyrus").
+
+    >>> code_spells_name("PCgG", ["posterior", "cingulate", "gyrus"])
+    True
+    >>> code_spells_name("Ent", ["entorhinal", "area"]), code_spells_name("lung", ["left", "lobe"])
+    (True, False)
+    """
+    if not (2 <= len(code) <= 5 and code.isalpha() and not code.islower()):
+        return False
+    words = [w.lower() for w in name]
+    if not all(w.isalpha() for w in words):
+        return False
+    letters = code.lower()
+    return (len(letters) >= 3 and words[0].startswith(letters)) or spells(letters, words)

@@ -1049,6 +1049,8 @@ def _label_names() -> list[tuple[str, str | None]]:
         # Harvard-Oxford writes the qualifier after a comma.
         ("Inferior Frontal Gyrus, pars opercularis", "MR", "UBERON:0002980"),
         ("Lateral Occipital Cortex, inferior division", "MR", "UBERON:0022367"),
+        # Neuromorphometrics writes a parcel's code before its name, without a gloss separator.
+        ("Left IOG inferior occipital gyrus", "MR", "UBERON:0014608"),
         # Latin plurals of -a and Greek plurals of -thorax; Latin sides in every gender.
         ("Tracheae", "CT", "UBERON:0003126"),
         ("Ren dexter", "CT", RIGHT_KIDNEY),
