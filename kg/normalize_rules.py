@@ -432,7 +432,7 @@ class WordFolder(dict[str, str]):
         for plural, singular in self._endings:
             if word.endswith(plural) and len(word) >= 7:
                 return word[: -len(plural)] + singular
-        if word.endswith("uses"):  # sinuses, plexuses
+        if word.endswith(("uses", "sses")):  # sinuses, plexuses; masses, abscesses
             return word[:-2]
         if word.endswith("ies"):
             return word[:-3] + "y"

@@ -1078,6 +1078,11 @@ def _label_names() -> list[tuple[str, str | None]]:
         ("Kidney_CT", "CT", KIDNEY),
         ("Melanoma cases", "dermoscopy", "MONDO:0005105"),
         ("fibrotic changes", "X-ray", "MONDO:0002771"),
+        # Plurals in -sses; the Mayo endoscopic subscore; PET reference regions; site adjectives.
+        ("kidney masses", "CT", "mfles:kidney-tumour"),
+        ("UC Mayo 2", "endoscopy", "MONDO:0005101"),
+        ("Spleen reference ROI", "PET/CT", "UBERON:0002106"),
+        ("glottal area", "endoscopy", "UBERON:0002486"),
     ],
 )
 def test_conventions_of_atlases_latin_radiographs_and_surgical_video(
