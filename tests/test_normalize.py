@@ -1082,7 +1082,7 @@ def _label_names() -> list[tuple[str, str | None]]:
         ("kidney masses", "CT", "mfles:kidney-tumour"),
         ("UC Mayo 2", "endoscopy", "MONDO:0005101"),
         ("Spleen reference ROI", "PET/CT", "UBERON:0002106"),
-        ("glottal area", "endoscopy", "UBERON:0002486"),
+        ("Glottal mask", "endoscopy", "UBERON:0002486"),
     ],
 )
 def test_conventions_of_atlases_latin_radiographs_and_surgical_video(
