@@ -1083,6 +1083,7 @@ def _label_names() -> list[tuple[str, str | None]]:
         ("UC Mayo 2", "endoscopy", "MONDO:0005101"),
         ("Spleen reference ROI", "PET/CT", "UBERON:0002106"),
         ("Glottal mask", "endoscopy", "UBERON:0002486"),
+        ("postoperative cavity", "MR", "mfles:resection-cavity"),
     ],
 )
 def test_conventions_of_atlases_latin_radiographs_and_surgical_video(
