@@ -1084,6 +1084,8 @@ def _label_names() -> list[tuple[str, str | None]]:
         ("Spleen reference ROI", "PET/CT", "UBERON:0002106"),
         ("Glottal mask", "endoscopy", "UBERON:0002486"),
         ("postoperative cavity", "MR", "mfles:resection-cavity"),
+        ("COVID-19 positive", "X-ray", "MONDO:0100096"),
+        ("pediculosis infestation", "dermoscopy", "MONDO:0003472"),
     ],
 )
 def test_conventions_of_atlases_latin_radiographs_and_surgical_video(
@@ -1094,3 +1096,7 @@ def test_conventions_of_atlases_latin_radiographs_and_surgical_video(
 
 def test_a_comma_between_two_structures_still_abstains(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("liver, spleen", modality="CT").term is None
+
+
+def test_a_negative_finding_is_no_filler(normalizer: LabelNormalizer) -> None:
+    assert normalizer.normalize("covid negative", modality="X-ray").term is None
