@@ -1086,6 +1086,8 @@ def _label_names() -> list[tuple[str, str | None]]:
         ("postoperative cavity", "MR", "mfles:resection-cavity"),
         ("COVID-19 positive", "X-ray", "MONDO:0100096"),
         ("pediculosis infestation", "dermoscopy", "MONDO:0003472"),
+        # Adipose tissue and fat stand for each other both ways.
+        ("epicardial adipose tissue", "CT", "UBERON:0015129"),
     ],
 )
 def test_conventions_of_atlases_latin_radiographs_and_surgical_video(
