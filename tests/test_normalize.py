@@ -1088,6 +1088,9 @@ def _label_names() -> list[tuple[str, str | None]]:
         ("pediculosis infestation", "dermoscopy", "MONDO:0003472"),
         # Adipose tissue and fat stand for each other both ways.
         ("epicardial adipose tissue", "CT", "UBERON:0015129"),
+        # Bone adjectives name the bone; Latin muscle names take the genitive "abdominis".
+        ("humeral shaft", "CT", "UBERON:0004652"),
+        ("transversus abdominal", "CT", "UBERON:0001221"),
     ],
 )
 def test_conventions_of_atlases_latin_radiographs_and_surgical_video(
