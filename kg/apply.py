@@ -46,7 +46,7 @@ from pydantic import BaseModel, ConfigDict
 
 from medfuse.kg.errors import ApplyError, suggest
 from medfuse.kg.plan_io import nnunet_channel_name, nnunet_dataset_json
-from medfuse.kg.plan_model import MergePlan, PlanDataset
+from medfuse.kg.plan_model import MergePlan, PlanDataset, variant_key
 
 __all__ = [
     "ApplyReport",
@@ -116,7 +116,7 @@ def dataset_key(dataset: PlanDataset) -> str:
     >>> dataset_key(PlanDataset(id="amos22", name="AMOS", variant="ct"))
     'amos22.ct'
     """
-    return dataset.id if dataset.variant is None else f"{dataset.id}.{dataset.variant}"
+    return variant_key(dataset.id, dataset.variant)
 
 
 def _prefix(dataset: PlanDataset) -> str:

@@ -114,6 +114,16 @@ class Compat:
             built_from.add_edges_from((summary.id, source) for source in summary.built_from)
         return {node: nx.descendants(built_from, node) for node in built_from}
 
+    def upstream_licenses(self, ids: set[str]) -> dict[str, dict[str, str | None]]:
+        """Dataset of ``ids`` → {dataset outside ``ids`` whose images it reuses → that one's licence}.
+
+        Reused images keep their own licence (``None``: unknown, or not in the catalog); datasets
+        that reuse nothing from outside ``ids`` are left out.
+        """
+        summaries = self.catalog.summaries
+        return {d: {s: summaries[s].license if s in summaries else None for s in sorted(outside)}
+                for d in sorted(ids) if (outside := self.derived.get(d, set()) - ids)}
+
     def shared_images(self, a: str, b: str) -> str | None:
         """Say how two datasets share images, or ``None``."""
         if b in self.derived.get(a, ()):
@@ -220,11 +230,7 @@ class Compat:
 
     def _license(self, a: DatasetSummary, b: DatasetSummary) -> _Axis:
         """The pair's licence verdict (:func:`~medfuse.kg.licenses.license_verdict`, reused images included)."""
-        pair = {a.id, b.id}
-        summaries = self.catalog.summaries
-        upstream = {d: {s: summaries[s].license if s in summaries else None for s in self.derived.get(d, set()) - pair}
-                    for d in pair if self.derived.get(d, set()) - pair}
-        verdict = license_verdict({a.id: a.license, b.id: b.license}, upstream=upstream)
+        verdict = license_verdict({a.id: a.license, b.id: b.license}, upstream=self.upstream_licenses({a.id, b.id}))
         if verdict.blockers:
             return _axis(score=0.0, relation="blocked", detail="; ".join(verdict.blockers))
         if verdict.unknown:

@@ -170,7 +170,7 @@ def fuse(catalog: Catalog, rules: Rules) -> FusionResult:
     selected: list[tuple[DatasetSummary, list[str], list[str]]] = []
     rejected: list[Rejection] = []
     for summary in catalog.summaries.values():
-        reason = _first_failure(summary, rules, harmonised, wanted_dims, terms) or _upstream_failure(summary, rules, catalog, compat)
+        reason = _first_failure(summary, rules, harmonised, wanted_dims, terms) or _upstream_failure(summary, rules, compat)
         if reason:
             rejected.append(Rejection(id=summary.id, name=summary.name, rule=reason[0], reason=reason[1]))
             continue
@@ -241,13 +241,11 @@ def _first_failure(summary: DatasetSummary, rules: Rules, harmonised: dict, want
     return None
 
 
-def _upstream_failure(summary: DatasetSummary, rules: Rules, catalog: Catalog, compat: Compat) -> tuple[str, str] | None:
+def _upstream_failure(summary: DatasetSummary, rules: Rules, compat: Compat) -> tuple[str, str] | None:
     """A dataset passes a licence allowlist only when the datasets whose images it reuses do too."""
     if rules.license_allowlist is None:
         return None
-    for source in sorted(compat.derived.get(summary.id, ())):
-        upstream = catalog.summaries.get(source)
-        licence = upstream.license if upstream else None
+    for source, licence in compat.upstream_licenses({summary.id}).get(summary.id, {}).items():
         if licence not in rules.license_allowlist:
             return "license_allowlist", f"reuses images of {source}, whose licence {licence or 'unknown'} is not in the allowlist"
     return None

@@ -110,9 +110,7 @@ def make_plan(
     verdict = license_verdict({d: summaries[d].license for d in included},
                               allowlist=list(rules.license_allowlist) if rules and rules.license_allowlist else None,
                               names={d: summaries[d].name for d in included}, urls={d: summaries[d].url for d in included},
-                              upstream={d: {s: summaries[s].license if s in summaries else None
-                                            for s in compat.derived.get(d, ()) if s not in included}
-                                        for d in included if compat.derived.get(d, set()) - set(included)})
+                              upstream=compat.upstream_licenses(set(included)))
     totals = _totals(included, summaries, compat, len(space.labels))
     meta = run_named(catalog.store, "graph_meta").values()
     provenance = Provenance(medfuse_version=medfuse_version(), graph_snapshot=meta[0]["snapshot"] if meta else None,

@@ -29,6 +29,7 @@ __all__ = [
     "Totals",
     "Provenance",
     "MergePlan",
+    "variant_key",
 ]
 
 #: How coarse the unified label space is: the finest terms any dataset annotates, the coarsest
@@ -39,6 +40,15 @@ Granularity = Literal["finest", "coarsest", "explicit"]
 class _Frozen(BaseModel):
     # camelCase keys in JSON (the JSON-LD context names them), snake_case in Python.
     model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+
+def variant_key(dataset: str, variant: str | None) -> str:
+    """Return how the command line names a dataset of a plan: its id, or ``id.variant``.
+
+    >>> variant_key("amos22", "ct"), variant_key("word", None)
+    ('amos22.ct', 'word')
+    """
+    return dataset if variant is None else f"{dataset}.{variant}"
 
 
 class PlanDataset(_Frozen):

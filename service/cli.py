@@ -694,11 +694,13 @@ def plan(store: str, datasets: str | None, rules_file: Path | None, disease: str
 
 def _print_plan(plan: Any) -> None:  # noqa: ANN401 - a MergePlan
     """The unified label table (each value with the local labels merged into it), then the notes."""
+    from medfuse.kg.plan_model import variant_key
+
     names = {label.value: label.name for label in plan.labels}
     sources: dict[int, list[str]] = {}
     dropped: list[str] = []
     for m in plan.mappings:
-        key = m.dataset if m.variant is None else f"{m.dataset}.{m.variant}"
+        key = variant_key(m.dataset, m.variant)
         if m.target_value is None:
             dropped.append(f"{key}:{m.source_value} {m.source_name!r} ({m.reason})")
         elif m.target_value:
@@ -712,7 +714,7 @@ def _print_plan(plan: Any) -> None:  # noqa: ANN401 - a MergePlan
         table.add_row(str(label.value), label.name, label.term, escape(", ".join(sources.get(label.value, ()))))
     _console.print(table)
     for p in plan.partial:
-        key = p.dataset if p.variant is None else f"{p.dataset}.{p.variant}"
+        key = variant_key(p.dataset, p.variant)
         _console.print(f"[cyan]partial:[/] {key} never annotates {escape(', '.join(names[v] for v in p.unannotated))}",
                        highlight=False)
     for c in plan.conflicts:
