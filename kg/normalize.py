@@ -295,6 +295,7 @@ class LabelNormalizer:
                 self._unnumbered(raw, folded, modality)
                 or self._uncoded(raw, text, modality)
                 or self._respelled(raw, words, modality)
+                or self._lengthened(raw, words, modality)
             )
             if found is not None:
                 return found
@@ -355,6 +356,45 @@ class LabelNormalizer:
             return None
         confidence = round(found.confidence * rule.factor, 3)
         return found.model_copy(update={"raw": raw, "via": "respelled", "confidence": confidence})
+
+    def _lengthened(self, raw: str, words: list[str], modality: str | None) -> Normalized | None:
+        """Answer a name with words cut short ("thyroid cart.", "Lat_Vent_R"), where the readings
+        of its words that are a term's name (as a set of words, sides left aside) all name one term.
+
+        The reading found is read again as a whole name, so sides and heads apply as usual.
+        """
+        index = self.index
+        folded = index.fold(words)
+        readings: list[list[str]] = [[]]
+        cut = False
+        for word in folded:
+            if index.side_words.names_side(word) or word in index.stop:
+                continue
+            longer = index.lengthenings(word)
+            cut = cut or bool(longer)
+            readings = [[*r, w] for r in readings for w in (word, *longer)]
+            if len(readings) > self.rules.shortening.max_candidates**2:
+                return None
+        if not cut:
+            return None
+        fitting: dict[str, list[tuple[float, list[str]]]] = {}
+        for reading in readings:
+            found = index.pick(index.sets.get(index.word_set(index.fold(reading))), index.order, short=0)
+            if found is not None:
+                fitting.setdefault(found[1], []).append((found[0], reading))
+        if len(fitting) != 1:
+            return None
+        (candidates,) = fitting.values()
+        reading = min(candidates, key=lambda c: c[0])[1]  # a label's words before a synonym's
+        kept = iter(reading)
+        respelled = [
+            w if index.side_words.names_side(w) or w in index.stop else next(kept) for w in folded
+        ]
+        found = self.normalize(" ".join(respelled), modality=modality)
+        if found.term is None:
+            return None
+        confidence = round(found.confidence * self.rules.shortening.factor, 3)
+        return found.model_copy(update={"raw": raw, "via": "lengthened", "confidence": confidence})
 
     def _parenthetical(self, raw: str, text: str, modality: str | None) -> Normalized | None:
         """Read words in parentheses that are not a side: an apposition or part of the name.

@@ -18,6 +18,7 @@ leaving out the risky synonyms of short codes).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain, repeat
@@ -84,6 +85,7 @@ class LabelIndex:
         #: Raw modality -> (its rule words, its source order); see :meth:`modalities`.
         self.modality_memo: dict[str | None, tuple[frozenset[str], Order]] = {}
         self._names: dict[str, list[frozenset[str]]] = {}
+        self._sorted_spelled: list[str] | None = None
         self.side_words = SideWords(rules)
         self.words = WordTables(rules, self.canon)
         self.kinds_of = HeadClasses(terms, rules, self.canon)
@@ -157,6 +159,8 @@ class LabelIndex:
         # Counted: a slip of a label ("hypoplastic gallbalder syndrome") is a word of one name.
         clean = frozenset(self.rules.respelling.sources)
         self.spelled = Counter(chain.from_iterable(words[: len(terms)]))
+        #: The words of labels: a word cut short is never one (see :meth:`lengthenings`).
+        self.label_words = frozenset(self.spelled)
         self.spelled.update(
             chain.from_iterable(
                 w
@@ -420,6 +424,32 @@ class LabelIndex:
         if label and not label[0] and label[1] != curie and label[1][:3] == curie[:3]:
             return label[1]
         return None
+
+    def lengthenings(self, word: str) -> list[str]:
+        """Return the words of labels and clean synonyms that ``word``, cut short, begins.
+
+        A word of a label is whole ("duct" is not cut from "ductule"); a word of a synonym only
+        may be cut ("med" of "medius"). None if more than ``shortening.max_candidates`` fit.
+
+        >>> from medfuse.kg.normalize import load_normalizer
+        >>> index = load_normalizer().index
+        >>> "cartilage" in index.lengthenings("cart"), index.lengthenings("kidneys")
+        (True, [])
+        """
+        rule = self.rules.shortening
+        if len(word) < rule.min_letters or word in self.label_words or not word.isalpha():
+            return []
+        if self._sorted_spelled is None:
+            self._sorted_spelled = sorted(w for w in self.spelled if w.isalpha())
+        words = self._sorted_spelled
+        start = bisect_left(words, word)
+        found: list[str] = []
+        for candidate in words[start : start + rule.max_candidates + 2]:
+            if not candidate.startswith(word):
+                break
+            if candidate != word:
+                found.append(candidate)
+        return [] if len(found) > rule.max_candidates else found
 
     def respelling(self, word: str) -> str | None:
         """Return the known word one typing slip makes of ``word`` (see :func:`slips`), if any.

@@ -150,6 +150,18 @@ class _HeadClass(_Rule):
     markers: list[str] = []
 
 
+class _Shortening(_Rule):
+    """Words cut short ("thyroid cart.", "falciform lig.", "Lat_Vent_R"): each unknown word is
+    read as a word it begins, where exactly one reading of the whole name is a term's name."""
+
+    #: Only cut words of at least this many letters are read (shorter ones are codes).
+    min_letters: int
+    #: A cut word with more candidate words than this is not read (too little is written).
+    max_candidates: int
+    #: Confidence factor of an answer found through cut words.
+    factor: float
+
+
 class _Respelling(_Rule):
     """Typing slips in a long word ("gallblader", "Kideny"): one letter left out, doubled or two
     swapped, where exactly one known word is that slip away."""
@@ -244,6 +256,7 @@ class LabelRules(BaseModel):
     #: Words after which a number counts instances ("GTV1", "lesion_2").
     instance_heads: list[str]
     respelling: _Respelling
+    shortening: _Shortening
     #: A MONDO class with more subclasses than this answers no one-word name ("infection").
     broad_disease: int
     by_modality: list[_ByModality]
