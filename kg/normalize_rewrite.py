@@ -333,6 +333,12 @@ class Rewrites:
         heads, rules = self.rules.heads, self.rules
         if next(iter(order)) == "CL":  # pathology, microscopy: "epithelial" is the cell
             for words in shapes[:1]:
+                if len(words) > 1 and words[-1] in rules.cell_parts:
+                    # "lymphocyte nuclei": nuclei are segmented and classed by their cell
+                    cell = self.index.lookup(" ".join(words[:-1]), words[:-1], order)
+                    cell = cell or self.headed([words[:-1]], order)
+                    if cell is not None and cell.curie.startswith("CL:"):
+                        return Hit(cell.curie, "head", self.index.conf["head"], BROAD)
                 for head in rules.cell_heads:
                     found = self.index.pick(
                         self.index.folded(" ".join([*words, head])), order, short=0

@@ -239,6 +239,8 @@ class LabelRules(BaseModel):
     heads_by_modality: dict[str, list[str]]
     #: Heads a cell name leaves out, tried first where the modality ranks CL first ("epithelial").
     cell_heads: list[str]
+    #: Parts of a cell a pathology label names its cell class by ("lymphocyte nuclei").
+    cell_parts: list[str]
     #: Qualifier letters written last in TG-263 names ("Musc_Constrict_S": superior).
     suffixes: dict[str, str]
     #: Head-noun agreement: class name -> the class; a name that says a class never answers a
