@@ -1,47 +1,33 @@
-"""Benchmark: the label normalizer on four development sets and a held-out set, with a baseline.
+"""Benchmark: the label normalizer on every benchmark set of raw label names, with a baseline.
 
-Run: ``python bench/label_normalizer.py [--gold ...] [--second-dev ...] [--third-dev ...]
-[--fourth-dev ...] [--heldout ...] [--dev-only] [--calls 50000]``
+Run: ``python bench/label_normalizer.py [--dev-only] [--set FILE ...] [--calls 50000]``
 
-- quality, on each set: accuracy (right term, or abstained where the set abstains), abstention
+- quality, on each set listed in ``bench/data/label-sets.yaml`` (see :mod:`label_sets`), in the
+  order they were written: accuracy (right term, or abstained where the set abstains), abstention
   rate, precision among answered names, site agreement on lesions, and the list of wrong answers
-  (raw -> got vs expected). Five sets, each printed under its own heading:
-
-  - ``bench/data/label-names-gold.tsv``, the *development set (gold)*: the rules were improved
-    while looking at its misses, so its score flatters them;
-  - ``bench/data/label-names-heldout.tsv``, the *second development set (held-out until
-    2026-12-06, its misses read since)*: written independently and scored blind until then; the
-    rules have since been improved with its misses in view (by classes of error, not by copying
-    its rows), so it too now flatters them;
-  - ``bench/data/label-names-heldout-b.tsv``, the *third development set*: written blind by
-    another annotator and first scored blind; its misses have been read since (again by classes
-    of error), so it flatters the rules as well;
-  - ``bench/data/label-names-heldout-c.tsv``, the *fourth development set (held-out set c)*:
-    written blind by another annotator and first scored blind (77.4% accuracy, 96.0% precision);
-    its misses have been read since (by classes of error), so it flatters the rules too;
-  - ``bench/data/label-names-heldout-d.tsv``, the *fresh held-out set*, written blind by another
-    annotator and never read while changing the rules: the honest measure. Read and printed only
-    when the file exists and ``--dev-only`` is not given; every run made while developing passes
-    ``--dev-only``, which never opens it.
-
+  (raw -> got vs expected). A *development* set has had its misses read while the rules were
+  changed (by classes of error, not by copying its rows), so it flatters them; its first blind
+  score is printed beside it. A *fresh* set has never been read: it is the honest measure. It is
+  scored only when the file exists and ``--dev-only`` is not given; every run made while developing
+  passes ``--dev-only``, which never opens it. ``--set FILE`` scores further files (same columns).
 - speed: names per second over all label names of ``loaders/data/labels/*.yaml``, repeated to at
   least ``--calls`` calls, after start-up (start-up is timed on its own);
 - baseline, in the same run: ``TermIndex.lookup(raw)``, first hit or abstain, on both counts.
 
-No set may be copied into the rules or curated tables (tests check the four development sets; the
-vocabulary tables of abbreviations and Latin names may share a standard term with them, within a
-bounded share).
+No development set may be copied into the rules or curated tables (tests check; the vocabulary
+tables of abbreviations and Latin names may share a standard term with them, within a bounded
+share).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import yaml
+from label_sets import LabelSet, label_sets, read_rows
 
 from medfuse.kg.normalize import LabelNormalizer
 from medfuse.kg.terms import TermIndex, load_terms
@@ -50,19 +36,8 @@ from medfuse.loaders.mappings import read_sssom
 __all__ = ["Row", "Score", "label_names", "main", "read_gold", "report", "score", "speed"]
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLD = ROOT / "bench" / "data" / "label-names-gold.tsv"
-SECOND_DEV = ROOT / "bench" / "data" / "label-names-heldout.tsv"
-THIRD_DEV = ROOT / "bench" / "data" / "label-names-heldout-b.tsv"
-FOURTH_DEV = ROOT / "bench" / "data" / "label-names-heldout-c.tsv"
-HELDOUT = ROOT / "bench" / "data" / "label-names-heldout-d.tsv"
 LABELS = ROOT / "loaders" / "data" / "labels"
 ABSTAIN = "ABSTAIN"
-#: The sets scored, with the heading each is printed under.
-DEV_TITLE = "development set (gold)"
-SECOND_DEV_TITLE = "second development set (held-out until 2026-12-06, its misses read since)"
-THIRD_DEV_TITLE = "third development set (held-out set b, its misses read since)"
-FOURTH_DEV_TITLE = "fourth development set (held-out set c, its misses read since)"
-HELDOUT_TITLE = "fresh held-out set"
 
 #: One gold row: raw name, modality, expected CURIE (or ABSTAIN), expected site.
 Row = tuple[str, str, str, str]
@@ -92,10 +67,8 @@ class Score:
 
 
 def read_gold(path: Path) -> list[Row]:
-    """Read a gold-format TSV (columns raw, modality, expected, expected_label, site, note)."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        return [(r["raw"], r["modality"], r["expected"], r["site"]) for r in reader]
+    """Read a set (:func:`label_sets.read_rows`) as (raw, modality, expected, site) rows."""
+    return [(r["raw"], r["modality"], r["expected"], r["site"]) for r in read_rows(path)]
 
 
 def label_names(folder: Path = LABELS) -> list[tuple[str, str | None]]:
@@ -162,9 +135,11 @@ def _shown(path: Path) -> Path:
     return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
-def report(title: str, path: Path, mine: Score, base: Score, terms: TermIndex) -> None:
+def report(labelled: LabelSet, mine: Score, base: Score, terms: TermIndex) -> None:
     """Print one set's scores next to the baseline's, then its wrong answers."""
-    print(f"== {title}: {_shown(path)} ({mine.rows} rows)")
+    print(f"== {labelled.title}: {_shown(labelled.path)} ({mine.rows} rows)")
+    if labelled.first_blind:
+        print(f"first scored blind: {labelled.first_blind}")
     print(f"{'':24}{'normalizer':>12}{'baseline':>12}{'ratio':>9}")
     for name, a, b in (
         ("accuracy", mine.accuracy, base.accuracy),
@@ -192,26 +167,18 @@ def report(title: str, path: Path, mine: Score, base: Score, terms: TermIndex) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gold", type=Path, default=GOLD, help="the development set (gold TSV)")
     parser.add_argument(
-        "--second-dev", type=Path, default=SECOND_DEV, help="the second development set (gold TSV)"
-    )
-    parser.add_argument(
-        "--third-dev", type=Path, default=THIRD_DEV, help="the third development set (gold TSV)"
-    )
-    parser.add_argument(
-        "--fourth-dev", type=Path, default=FOURTH_DEV, help="the fourth development set (gold TSV)"
-    )
-    parser.add_argument(
-        "--heldout",
+        "--set",
         type=Path,
-        default=HELDOUT,
-        help="the fresh held-out set (gold TSV); scored only when the file exists",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also score this file (same columns as the sets); may be repeated",
     )
     parser.add_argument(
         "--dev-only",
         action="store_true",
-        help="score the development sets only, leaving the held-out set unread (while developing)",
+        help="score the development sets only, leaving fresh sets unread (while developing)",
     )
     parser.add_argument(
         "--calls", type=int, default=50_000, help="minimum number of calls for the speed test"
@@ -227,21 +194,15 @@ def main() -> None:
 
     print(f"start-up: terms {loaded - started:.2f} s, normalizer indexes {built - loaded:.2f} s")
     print()
-    sets = [
-        (DEV_TITLE, args.gold),
-        (SECOND_DEV_TITLE, args.second_dev),
-        (THIRD_DEV_TITLE, args.third_dev),
-        (FOURTH_DEV_TITLE, args.fourth_dev),
-    ]
-    if not args.dev_only and args.heldout.is_file():
-        sets.append((HELDOUT_TITLE, args.heldout))
-    for title, path in sets:
-        if not path.is_file():
-            print(f"== {title}: {_shown(path)} is not there; not scored")
+    sets = [s for s in label_sets() if not (s.fresh and args.dev_only)]
+    sets += [LabelSet(path, f"extra set {path.name}", "fresh") for path in args.set]
+    for labelled in sets:
+        if not labelled.path.is_file():
+            print(f"== {labelled.title}: {_shown(labelled.path)} is not there; not scored")
             print()
             continue
-        rows = read_gold(path)
-        report(title, path, score(rows, ours), score(rows, naive), terms)
+        rows = read_gold(labelled.path)
+        report(labelled, score(rows, ours), score(rows, naive), terms)
 
     names = label_names()
     ours_speed = speed(names, ours, calls=args.calls)

@@ -1,17 +1,14 @@
 """Tests for the label normalizer (:mod:`medfuse.kg.normalize`) and its rules file.
 
 Behaviour tests name one case each (the grammars' with names of their own, not the benchmark's);
-the dev set (``tests/data/label-names-dev.tsv``) must stay at 95 % or better. The benchmark's four
-development sets (``bench/data/label-names-gold.tsv``, ``label-names-heldout.tsv``,
-``label-names-heldout-b.tsv`` and ``label-names-heldout-c.tsv``, each held out until its misses
-were read) are read here only to check that the rules do not copy their spellings (and that the
-dev set does not copy the gold set); the fresh held-out set beside them
-(``label-names-heldout-d.tsv``) is never read by tests.
+the dev set (``tests/data/label-names-dev.tsv``) must stay at 95 % or better. The benchmark's
+development sets (``bench/data/label-sets.yaml``, each held out until its misses were read) are read
+here only to check that the rules do not copy their spellings (and that the dev set does not copy
+the gold set); a fresh set is never read by tests.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import time
@@ -19,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from label_sets import LabelSet, development_sets, read_rows
 from pydantic import ValidationError
 
 from medfuse.kg.normalize import (
@@ -35,16 +33,11 @@ from medfuse.loaders.tokens import normalize
 
 ROOT = Path(__file__).parents[1]
 DEV = Path(__file__).parent / "data" / "label-names-dev.tsv"
-GOLD = ROOT / "bench" / "data" / "label-names-gold.tsv"
-#: The second development set: held out until its misses were read, checked like the gold set.
-SECOND_DEV = ROOT / "bench" / "data" / "label-names-heldout.tsv"
-#: The third development set (held-out set b): held out until its misses were read, checked alike.
-THIRD_DEV = ROOT / "bench" / "data" / "label-names-heldout-b.tsv"
-#: The fourth development set (held-out set c): held out until its misses were read, checked alike.
-FOURTH_DEV = ROOT / "bench" / "data" / "label-names-heldout-c.tsv"
+#: The benchmark's development sets, by file name.
+BENCH = {s.path.name: s for s in development_sets()}
+GOLD = BENCH["label-names-gold.tsv"].path
 RULES = ROOT / "ontology" / "mappings" / "label-rules.yaml"
 LABELS = ROOT / "loaders" / "data" / "labels"
-COLUMNS = ["raw", "modality", "expected", "expected_label", "site", "note"]
 PREDICATES = {"skos:exactMatch", "skos:closeMatch", "skos:broadMatch", "skos:narrowMatch"}
 
 LEFT_KIDNEY, RIGHT_KIDNEY, KIDNEY = "UBERON:0004538", "UBERON:0004539", "UBERON:0002113"
@@ -69,10 +62,7 @@ def unabbreviated(terms: TermIndex) -> LabelNormalizer:
 
 
 def _read(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        assert reader.fieldnames == COLUMNS
-        return list(reader)
+    return read_rows(path)
 
 
 # ------------------------------------------------------------------------------------ laterality
@@ -990,20 +980,17 @@ def test_rules_reject_a_broken_pattern() -> None:
 #: Words of the rules written before a set was first read that the set happens to use as a whole
 #: name: a bare side word (set b abstains on it), a disease's short name and two Latin plurals.
 #: For set c: a German organ stem, a bowel segment's short name and a plural, all in the rules
-#: before set c was first read.
+#: before set c was first read. Set d shares none.
 #: Fixed: no new word of the rules may be a name of the set.
 WRITTEN_BEFORE = {
-    THIRD_DEV: frozenset({"left", "covid", "testes", "glomeruli"}),
-    FOURTH_DEV: frozenset({"myocard", "sigmoid", "fractures"}),
+    "label-names-heldout-b.tsv": frozenset({"left", "covid", "testes", "glomeruli"}),
+    "label-names-heldout-c.tsv": frozenset({"myocard", "sigmoid", "fractures"}),
+    "label-names-heldout-d.tsv": frozenset(),
 }
 
 
-@pytest.mark.parametrize(
-    "path",
-    [GOLD, SECOND_DEV, THIRD_DEV, FOURTH_DEV],
-    ids=["gold", "second-dev", "third-dev", "fourth-dev"],
-)
-def test_rules_do_not_copy_gold_spellings(path: Path) -> None:
+@pytest.mark.parametrize("labelled", BENCH.values(), ids=list(BENCH))
+def test_rules_do_not_copy_gold_spellings(labelled: LabelSet) -> None:
     """Word lists generalise; a benchmark name written into them would only memorise it.
 
     Checked: the lists whose keys are whole names or abbreviations. Lists of plain anatomy words
@@ -1014,9 +1001,9 @@ def test_rules_do_not_copy_gold_spellings(path: Path) -> None:
     ``WRITTEN_BEFORE``.
     """
     rules = load_rules()
-    gold = {normalize(r["raw"]) for r in _read(path)}
-    gold -= WRITTEN_BEFORE.get(path, frozenset())
-    plurals = list(rules.plurals) if path != SECOND_DEV else []
+    gold = {normalize(r["raw"]) for r in _read(labelled.path)}
+    gold -= WRITTEN_BEFORE.get(labelled.path.name, frozenset())
+    plurals = list(rules.plurals) if labelled.path.name != "label-names-heldout.tsv" else []
     words = (
         [r.name for r in rules.by_modality]
         + list(rules.expansions)

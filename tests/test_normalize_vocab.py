@@ -9,12 +9,12 @@ far more than the benchmark, which the share tests bound.
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from functools import cache
 from pathlib import Path
 
 import pytest
+from label_sets import development_sets, read_rows
 
 from medfuse.kg.errors import CatalogError
 from medfuse.kg.normalize import LabelNormalizer, load_normalizer
@@ -32,14 +32,9 @@ from medfuse.loaders.tokens import normalize
 
 ROOT = Path(__file__).parents[1]
 MAPPINGS = ROOT / "ontology" / "mappings"
-#: The four benchmark development sets whose names the tables must not be made of (the fresh
-#: held-out set, ``label-names-heldout-d.tsv``, is never read by tests).
-BENCH_SETS = [
-    ROOT / "bench" / "data" / "label-names-gold.tsv",
-    ROOT / "bench" / "data" / "label-names-heldout.tsv",
-    ROOT / "bench" / "data" / "label-names-heldout-b.tsv",
-    ROOT / "bench" / "data" / "label-names-heldout-c.tsv",
-]
+#: The benchmark development sets whose names the tables must not be made of (a fresh set is
+#: never read by tests).
+BENCH_SETS = [labelled.path for labelled in development_sets()]
 ABBREVIATION_COLUMNS = [
     "abbreviation",
     "case",
@@ -62,12 +57,7 @@ def normalizer() -> LabelNormalizer:
 
 @cache
 def bench_names() -> frozenset[str]:
-    names: set[str] = set()
-    for path in BENCH_SETS:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-            names |= {normalize(row["raw"]) for row in reader}
-    return frozenset(names)
+    return frozenset(normalize(row["raw"]) for path in BENCH_SETS for row in read_rows(path))
 
 
 def modality_words() -> set[str]:
