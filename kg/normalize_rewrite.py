@@ -187,13 +187,22 @@ class Rewrites:
                 return hit
         shapes = [expanded, *variants]
         if len(expanded) > 1:
-            for i, word in enumerate(expanded):
-                variant = expanded[:i] + expanded[i + 1 :]
-                if word in self.words.fillers and not self.early.search(" ".join(variant)):
-                    shapes.append(variant)
+            dropped = [
+                variant
+                for i, word in enumerate(expanded)
+                if word in self.words.fillers
+                and not self.early.search(" ".join(variant := expanded[:i] + expanded[i + 1 :]))
+            ]
+            shapes += dropped
+            # The least rewriting wins: a name one filler away ("whole tumour region") before
+            # one that needs more rules after the filler is gone ("tumour region" -> "tumour").
+            for deeper in (False, True):
+                for variant in dropped:
                     # What is left may be a short code ("RPE layer"): no risky synonym.
                     short = int(len("".join(variant)) <= self.rules.short_name)
-                    hit = self.lookup_deeper(variant, order, depth, via="filler", short=short)
+                    hit = self.lookup_deeper(
+                        variant, order, depth if deeper else 2, via="filler", short=short
+                    )
                     if hit:
                         return hit
         return (self.apposition(expanded, order) if depth == 0 else None) or self.headed(
