@@ -235,7 +235,7 @@ class Compat:
             return _axis(score=0.0, relation="blocked", detail="; ".join(verdict.blockers))
         if verdict.unknown:
             return _axis(score=0.5, relation="unknown", detail=f"licence unknown for {', '.join(verdict.unknown)} (never assumed open)")
-        nc = any(o.startswith(("non-commercial", "research use")) for o in verdict.obligations)
+        nc = verdict.restricted_use
         return _axis(score=0.8 if nc else 1.0, relation="non-commercial" if nc else "compatible",
                      detail=f"{a.license} + {b.license}" + (": non-commercial or research use only" if nc else ""))
 

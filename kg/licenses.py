@@ -83,6 +83,7 @@ def license_verdict(licenses: dict[str, str | None], *, allowlist: list[str] | N
     table = license_table()
     names, urls = names or {}, urls or {}
     blockers, obligations, unknown, attribution = [], set(), [], []
+    restricted = False
     for dataset, sources in sorted((upstream or {}).items()):
         for source, license_id in sorted(sources.items()):
             terms = table.get(license_id or "")
@@ -91,6 +92,7 @@ def license_verdict(licenses: dict[str, str | None], *, allowlist: list[str] | N
                 continue
             if allowlist is not None and license_id not in allowlist:
                 blockers.append(f"{dataset} reuses images of {source}, whose licence {license_id} is not in the licence allowlist")
+            restricted = restricted or terms.non_commercial or terms.research_only
             for flag, text in ((terms.non_commercial, "non-commercial use only"), (terms.research_only, "research use only"),
                                (terms.no_derivatives, "no derivatives of the images")):
                 if flag:
@@ -107,6 +109,7 @@ def license_verdict(licenses: dict[str, str | None], *, allowlist: list[str] | N
             blockers.append(f"{dataset}: {license_id} forbids derivatives, and relabelling its masks is one")
         if terms.share_alike:
             share_alike.setdefault(license_id, []).append(dataset)  # type: ignore[arg-type]
+        restricted = restricted or terms.non_commercial or terms.research_only
         if terms.non_commercial:
             obligations.add("non-commercial use only (" + license_id + ")")  # type: ignore[operator]
         if terms.research_only:
@@ -125,4 +128,5 @@ def license_verdict(licenses: dict[str, str | None], *, allowlist: list[str] | N
         obligations.add("attribute every dataset in the attribution list")
     status = "blocked" if blockers else "warning" if unknown else "ok"
     return LicenseVerdict(status=status, licenses=dict(sorted(licenses.items())), obligations=tuple(sorted(obligations)),
-                          blockers=tuple(blockers), unknown=tuple(unknown), attribution=tuple(attribution))
+                          blockers=tuple(blockers), unknown=tuple(unknown), attribution=tuple(attribution),
+                          restricted_use=restricted)

@@ -129,6 +129,9 @@ class LicenseVerdict(_Frozen):
     blockers: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()
     attribution: tuple[str, ...] = ()
+    #: Whether a licence of the plan, or of images its datasets reuse, allows non-commercial or
+    #: research use only (``obligations`` say which, in words).
+    restricted_use: bool = False
 
 
 class Totals(_Frozen):

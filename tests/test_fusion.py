@@ -157,7 +157,8 @@ def test_licence_verdicts() -> None:
     sa = license_verdict({"a": "CC-BY-SA-4.0", "b": "CC-BY-NC-SA-4.0"})
     assert sa.status == "blocked" and "share-alike" in sa.blockers[0]
     nc = license_verdict({"a": "CC-BY-NC-4.0"})
-    assert any("non-commercial" in o for o in nc.obligations)
+    assert any("non-commercial" in o for o in nc.obligations) and nc.restricted_use
+    assert not license_verdict({"a": "CC-BY-4.0", "b": "CC0-1.0"}).restricted_use
     assert license_verdict({"a": "MIT"}, allowlist=["CC-BY-4.0"]).status == "blocked"
 
 
@@ -165,6 +166,7 @@ def test_reused_images_keep_their_licence() -> None:
     inherited = license_verdict({"a": "CC-BY-4.0"}, upstream={"a": {"b": "CC-BY-NC-4.0"}})
     assert inherited.status == "ok" and any("images of b reused by a" in o and "non-commercial" in o
                                             for o in inherited.obligations)
+    assert inherited.restricted_use  # compat's licence axis reads this flag
     outside = license_verdict({"a": "CC-BY-4.0"}, allowlist=["CC-BY-4.0"], upstream={"a": {"b": "CC-BY-NC-4.0"}})
     assert outside.status == "blocked" and "a reuses images of b" in outside.blockers[0]
     unknown = license_verdict({"a": "CC-BY-4.0"}, upstream={"a": {"b": None}})
