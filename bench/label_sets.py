@@ -4,17 +4,34 @@ One home for the list (``bench/data/label-sets.yaml``) and the reader of the set
 ``bench/label_normalizer.py`` and by the tests that keep the rules and curated tables from copying
 the development sets (``pythonpath = ["bench"]`` in ``pyproject.toml``). Tests only ever ask for
 :func:`development_sets`: a fresh set is never opened by them.
+
+A new blind set is admitted with ``python bench/label_sets.py admit NEW.tsv bench/data/NAME.tsv``:
+rows whose name (folded as the tests fold names) an earlier set, the curated label table, the
+lesion and anatomy labels, the abbreviation and alternate-name tables or a word list of the rules
+hold verbatim are dropped, so that the set measures generalization; only counts are printed, so
+the set stays unread.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-__all__ = ["COLUMNS", "DATA", "LabelSet", "development_sets", "label_sets", "read_rows"]
+__all__ = [
+    "COLUMNS",
+    "DATA",
+    "LabelSet",
+    "admit",
+    "curated_names",
+    "development_sets",
+    "label_sets",
+    "read_rows",
+]
 
 DATA = Path(__file__).resolve().parent / "data"
 MANIFEST = DATA / "label-sets.yaml"
@@ -78,3 +95,79 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         if reader.fieldnames != COLUMNS:
             raise ValueError(f"{path}: header {reader.fieldnames} is not {COLUMNS}")
         return list(reader)
+
+
+def curated_names() -> dict[str, str]:
+    """Return every name the normalizer holds verbatim (folded) -> where it is held."""
+    import rdflib
+    from rdflib.namespace import SKOS
+
+    from medfuse.kg.normalize_rules import load_rules
+    from medfuse.kg.normalize_vocab import read_abbreviations, read_alternate_names
+    from medfuse.loaders.mappings import read_sssom
+    from medfuse.loaders.tokens import normalize
+
+    held: dict[str, str] = {}
+    rules = load_rules()
+    words = (
+        [r.name for r in rules.by_modality] + list(rules.expansions) + list(rules.plurals)
+        + list(rules.adjectives) + list(rules.word_variants) + list(rules.suffixes)
+        + rules.same_words + rules.bound_prefixes + rules.glued
+        + list(rules.laterality.short) + list(rules.laterality.words)
+    )
+    held.update(dict.fromkeys(map(normalize, words), "a word list of the rules"))
+    vocabulary = [a.abbreviation for a in read_abbreviations()] + [a.name for a in read_alternate_names()]
+    held.update(dict.fromkeys(map(normalize, vocabulary), "the abbreviation or alternate-name table"))
+    graph = rdflib.Graph()
+    terms = DATA.parents[1] / "ontology" / "terms"
+    for name in ("lesion-labels.ttl", "lesion.ttl", "anatomy-extra.ttl"):
+        graph.parse(terms / name)
+    labels = [str(o) for p in (SKOS.prefLabel, SKOS.altLabel) for o in graph.objects(None, p)]
+    held.update(dict.fromkeys(map(normalize, labels), "the lesion or anatomy labels"))
+    curated = [r.subject_label for r in read_sssom("label-synonyms.sssom.tsv").rows]
+    held.update(dict.fromkeys(map(normalize, curated), "the curated label table"))
+    return held
+
+
+def admit(source: Path, target: Path) -> Counter[str]:
+    """Write the rows of ``source`` that measure generalization to ``target``; return why others
+    were dropped (see the module's docstring)."""
+    from medfuse.loaders.tokens import normalize
+
+    earlier = {normalize(r["raw"]) for s in label_sets() if s.path.is_file() and s.path.resolve() != target.resolve()
+               for r in read_rows(s.path)}
+    held = curated_names()
+    kept, dropped, seen = [], Counter[str](), set()
+    for row in read_rows(source):
+        key = normalize(row["raw"])
+        reason = ("an earlier set" if key in earlier else held.get(key)
+                  or ("a duplicate within the set" if (key, row["modality"]) in seen else None))
+        seen.add((key, row["modality"]))
+        if reason:
+            dropped[reason] += 1
+        else:
+            kept.append(row)
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, COLUMNS, delimiter="\t", quoting=csv.QUOTE_NONE, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(kept)
+    dropped["(kept)"] = len(kept)
+    return dropped
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Admit a new blind set of label names (counts only are printed).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    admitting = sub.add_parser("admit", help="drop rows held verbatim elsewhere; write the rest")
+    admitting.add_argument("source", type=Path, help="the annotator's TSV")
+    admitting.add_argument("target", type=Path, help="where the admitted set goes (bench/data/...)")
+    args = parser.parse_args()
+    counts = admit(args.source, args.target)
+    kept = counts.pop("(kept)")
+    print(f"{kept + sum(counts.values())} rows read, {kept} kept in {args.target}")
+    for reason, n in counts.most_common():
+        print(f"  dropped {n}: name held verbatim in {reason}")
+
+
+if __name__ == "__main__":
+    main()
