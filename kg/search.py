@@ -9,13 +9,17 @@ with the reason.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import NamedTuple
+
 from pydantic import BaseModel, Field
 
 from medfuse.kg.catalog import Catalog, DatasetSummary, run_named
 from medfuse.kg.namespaces import MF, compress, term
 from medfuse.kg.terms import Resolution
 
-__all__ = ["FACET_PROPERTY", "Constraint", "Match", "NearMatch", "SearchResult", "search", "resolve_constraints"]
+__all__ = ["FACET_PROPERTY", "Constraint", "Hit", "Match", "NearMatch", "SearchHits", "SearchResult",
+           "resolve_constraints", "search", "search_hits"]
 
 #: Search option → facet property of the graph.
 FACET_PROPERTY = {
@@ -29,6 +33,10 @@ FACET_PROPERTY = {
 }
 #: Search option → the facet of the term index used to resolve its text.
 _RESOLVE_FACET = {"dim": "dim", "annotation": "annotation"}
+#: Facet → DatasetSummary field holding the dataset's terms of that facet (named in reasons).
+_FACET_FIELD = {"modality": "modalities", "disease": "diseases", "task": "tasks"}
+#: Resolved (text, facet) pairs kept per graph; the oldest go first past this many.
+_RESOLUTIONS_KEPT = 4096
 
 
 class Constraint(BaseModel):
@@ -66,6 +74,40 @@ class SearchResult(BaseModel):
     total_near: int = 0
 
 
+class Hit(NamedTuple):
+    """A dataset found by a search, by id: which of its terms met each constraint and, for a near
+    match, the constraint it misses and why. With the dataset's summary it makes a :class:`Match`
+    (or :class:`NearMatch`)."""
+
+    id: str
+    matched: dict[str, list[str]]
+    missing: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchHits:
+    """A search answer before the datasets' summaries are joined in (see :func:`search_hits`)."""
+
+    query: dict[str, Constraint]
+    strict: list[Hit]
+    near: list[Hit]
+    total_strict: int
+    total_near: int
+
+    def result(self, catalog: Catalog) -> SearchResult:
+        """Join each hit with its dataset's summary: the models :func:`search` returns."""
+        summaries = catalog.summaries
+        # ``vars``, not ``dict(model)``: pydantic's field iterator is slow in Python.
+        return SearchResult(
+            query=self.query,
+            strict=[Match(**vars(summaries[h.id]), matched=h.matched) for h in self.strict],
+            near=[NearMatch(**vars(summaries[h.id]), matched=h.matched, missing=h.missing, reason=h.reason)
+                  for h in self.near],
+            total_strict=self.total_strict, total_near=self.total_near,
+        )
+
+
 def resolve_constraints(catalog: Catalog, **options: str | bool | None) -> dict[str, Constraint]:
     """Resolve each given search option to a term (``labelled`` stays a boolean).
 
@@ -78,7 +120,7 @@ def resolve_constraints(catalog: Catalog, **options: str | bool | None) -> dict[
         if option == "labelled":
             out[option] = Constraint(option=option, input=str(bool(text)).lower())
             continue
-        resolution: Resolution = catalog.terms.resolve(str(text), _RESOLVE_FACET.get(option, option))
+        resolution = _resolve(catalog, str(text), _RESOLVE_FACET.get(option, option))
         out[option] = Constraint(option=option, facet=option, input=str(text), id=resolution.curie,
                                  label=resolution.label, via=resolution.via)
         for facet, curie in resolution.implies:
@@ -88,13 +130,37 @@ def resolve_constraints(catalog: Catalog, **options: str | bool | None) -> dict[
     return out
 
 
-def _matching(catalog: Catalog, constraint: Constraint) -> dict[str, list[str]]:
-    """Return dataset id → the dataset's own terms that met the constraint (cached per graph)."""
+def _resolve(catalog: Catalog, text: str, facet: str) -> Resolution:
+    """Resolve text to a term of a facet (kept per graph: searches repeat their terms)."""
+    cache: dict[tuple[str, str], Resolution] = catalog.cache.setdefault("resolve", {})
+    found = cache.get((text, facet))
+    if found is None:
+        found = catalog.terms.resolve(text, facet)  # an unknown term raises, and is not kept
+        if len(cache) >= _RESOLUTIONS_KEPT:
+            cache.pop(next(iter(cache)), None)
+        cache[text, facet] = found
+    return found
+
+
+class _Found(NamedTuple):
+    """The datasets that meet one constraint."""
+
+    #: Dataset id → the dataset's own terms that met the constraint.
+    terms: dict[str, list[str]]
+    #: The datasets' positions in the catalog's order (see :func:`_order`).
+    at: frozenset[int]
+
+
+def _matching(catalog: Catalog, constraint: Constraint) -> _Found:
+    """Return the datasets that meet a constraint (cached per graph)."""
     key = (constraint.facet or constraint.option, constraint.id, constraint.input if constraint.option == "labelled" else None)
     cache = catalog.cache.setdefault("facet_match", {})
-    if key not in cache:
-        cache[key] = _match_uncached(catalog, constraint)
-    return cache[key]
+    found = cache.get(key)
+    if found is None:
+        terms = _match_uncached(catalog, constraint)
+        order = _order(catalog)
+        found = cache[key] = _Found(terms, frozenset(order[d] for d in terms if d in order))
+    return found
 
 
 def _match_uncached(catalog: Catalog, constraint: Constraint) -> dict[str, list[str]]:
@@ -113,12 +179,19 @@ def _reason(catalog: Catalog, summary: DatasetSummary, constraint: Constraint) -
     if constraint.option == "labelled":
         return f"labelled is {summary.labelled}, not {constraint.input}"
     facet = constraint.facet or constraint.option
-    field = {"modality": "modalities", "disease": "diseases", "task": "tasks"}.get(facet, facet)
-    has = getattr(summary, field, None)
     if facet == "access":
         return f"access is {summary.access}, not {constraint.label}"
-    shown = ", ".join(t.label for t in has) if has else "none recorded"
-    return f"no {facet} at or under {constraint.label!r} ({constraint.id}); has: {shown}"
+    return f"no {facet} at or under {constraint.label!r} ({constraint.id}); has: {_has(catalog, summary, facet)}"
+
+
+def _has(catalog: Catalog, summary: DatasetSummary, facet: str) -> str:
+    """Return the labels of a dataset's terms of a facet, as a reason shows them (cached per graph)."""
+    cache: dict[tuple[str, str], str] = catalog.cache.setdefault("has", {})
+    shown = cache.get((summary.id, facet))
+    if shown is None:
+        has = getattr(summary, _FACET_FIELD.get(facet, facet), None)
+        shown = cache[summary.id, facet] = ", ".join(t.label for t in has) if has else "none recorded"
+    return shown
 
 
 def search(
@@ -137,42 +210,62 @@ def search(
     :param offset: skip this many of each first (pagination); ``total_strict``/``total_near`` count all.
     :param near: also list datasets that miss exactly one constraint (needs two or more).
     """
+    return search_hits(catalog, limit=limit, offset=offset, near=near, **options).result(catalog)
+
+
+def search_hits(
+    catalog: Catalog,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    near: bool = True,
+    **options: str | bool | None,
+) -> SearchHits:
+    """Search as :func:`search` does, answering with dataset ids instead of summaries.
+
+    The search itself (resolution, matching, strict and near, reasons, the page) happens here;
+    :meth:`SearchHits.result` only joins in the summaries. The service sends the summaries as
+    JSON it keeps per graph, so it builds no model per dataset.
+    """
     constraints = resolve_constraints(catalog, **options)
     summaries = catalog.summaries
-    matches = {option: _matching(catalog, c) for option, c in constraints.items()}
-    strict_ids, near_ids = _partition(catalog, matches, near=near)
-    window = slice(offset, None if limit is None else offset + limit)
+    found = {option: _matching(catalog, c) for option, c in constraints.items()}
+    ids, window = _ids(catalog), slice(offset, None if limit is None else offset + limit)
+    strict_at, near_at, missing = _partition(found, len(ids), near=near)
 
     def matched(dataset_id: str) -> dict[str, list[str]]:
-        return {option: matches[option][dataset_id] for option in constraints if dataset_id in matches[option]}
+        return {option: f.terms[dataset_id] for option, f in found.items() if dataset_id in f.terms}
 
-    # Models are built only for the page asked for: a broad search matches hundreds of datasets.
-    # (``vars``, not ``dict(model)``: pydantic's field iterator is slow in Python.)
-    strict = [Match(**vars(summaries[d]), matched=matched(d)) for d in strict_ids[window]]
-    nearby = [NearMatch(**vars(summaries[d]), matched=matched(d), missing=option,
-                        reason=_reason(catalog, summaries[d], constraints[option])) for d, option in near_ids[window]]
-    return SearchResult(query=constraints, strict=strict, near=nearby, total_strict=len(strict_ids),
-                        total_near=len(near_ids))
+    # Only the page asked for is explained: a broad search matches hundreds of datasets.
+    strict = [Hit(ids[i], matched(ids[i])) for i in strict_at[window]]
+    nearby = [Hit(ids[i], matched(ids[i]), missing[i], _reason(catalog, summaries[ids[i]], constraints[missing[i]]))
+              for i in near_at[window]]
+    return SearchHits(query=constraints, strict=strict, near=nearby, total_strict=len(strict_at),
+                      total_near=len(near_at))
 
 
-def _partition(catalog: Catalog, matches: dict[str, dict[str, list[str]]], *,
-               near: bool) -> tuple[list[str], list[tuple[str, str]]]:
-    """Split datasets into those meeting every constraint and those missing exactly one (with which).
+def _partition(found: dict[str, _Found], size: int, *,
+               near: bool) -> tuple[list[int] | range, list[int], dict[int, str]]:
+    """Split datasets into those meeting every constraint and those missing exactly one.
 
-    Set algebra on the matches, then the catalog's order (by name): a search touches the datasets
-    that match, not all of them.
+    Set algebra on the datasets' positions in the catalog's order (by name), then a sort of those
+    positions: a search touches the datasets that match, not all of them.
+
+    :param found: the datasets meeting each constraint; none means every dataset is strict.
+    :param size: how many datasets the catalog has.
+    :returns: the positions of the strict and of the near matches, in order, and for each near
+        match the constraint it misses.
     """
-    order = _order(catalog)
-    if not matches:
-        return list(order), []
-    met = {option: found.keys() & order.keys() for option, found in matches.items()}
-    strict = set.intersection(*met.values())
-    missing: dict[str, str] = {}
+    if not found:
+        return range(size), [], {}
+    met = [f.at for f in found.values()]
+    strict = frozenset.intersection(*met)
+    missing: dict[int, str] = {}
     if near and len(met) > 1:
-        for option, found in met.items():
-            others = set.intersection(*(m for o, m in met.items() if o != option))
-            missing.update(dict.fromkeys(others - found, option))
-    return sorted(strict, key=order.__getitem__), [(d, missing[d]) for d in sorted(missing, key=order.__getitem__)]
+        for option, this in found.items():
+            others = frozenset.intersection(*(f.at for o, f in found.items() if o != option))
+            missing.update(dict.fromkeys(others - this.at, option))
+    return sorted(strict), sorted(missing), missing
 
 
 def _order(catalog: Catalog) -> dict[str, int]:
@@ -180,3 +273,10 @@ def _order(catalog: Catalog) -> dict[str, int]:
     if "order" not in catalog.cache:
         catalog.cache["order"] = {dataset_id: i for i, dataset_id in enumerate(catalog.summaries)}
     return catalog.cache["order"]
+
+
+def _ids(catalog: Catalog) -> list[str]:
+    """Return the dataset ids in the catalog's order (cached per graph)."""
+    if "ids" not in catalog.cache:
+        catalog.cache["ids"] = list(catalog.summaries)
+    return catalog.cache["ids"]

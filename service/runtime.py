@@ -75,7 +75,7 @@ class Runtime:
             engine = self._compat = Compat(catalog)
         return engine
 
-    async def answer(self, key: Hashable, compute: Callable[[Catalog], BaseModel]) -> Response:
+    async def answer(self, key: Hashable, compute: Callable[[Catalog], BaseModel | bytes]) -> Response:
         """Answer JSON from the current graph's cache, or compute it in a worker thread and keep it.
 
         A hit is answered on the event loop. A miss runs in a small thread pool of its own (one
@@ -83,7 +83,8 @@ class Runtime:
         a dozen threads computing at once answer no sooner and make the slowest wait far longer.
 
         :param key: the route and its validated parameters.
-        :param compute: builds the answer from a catalog; exceptions propagate (nothing is kept).
+        :param compute: builds the answer (a model, or its JSON) from a catalog; exceptions
+            propagate (nothing is kept).
         """
         catalog, answers = self.catalog, self.answers  # read together: one graph, never mixed
         body = answers.get(key)
@@ -167,8 +168,8 @@ class Runtime:
                 await self.start()
 
 
-def _serialize(compute: Callable[[Catalog], BaseModel], catalog: Catalog) -> bytes:
+def _serialize(compute: Callable[[Catalog], BaseModel | bytes], catalog: Catalog) -> bytes:
     # The models are built (and so validated) by kg; serializing them directly skips FastAPI's
     # second validation through the route's response_model, which documents the same schema.
     answer = compute(catalog)
-    return answer.__pydantic_serializer__.to_json(answer)
+    return answer if isinstance(answer, bytes) else answer.__pydantic_serializer__.to_json(answer)

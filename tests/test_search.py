@@ -6,7 +6,7 @@ import pytest
 
 from medfuse.kg.catalog import Catalog
 from medfuse.kg.errors import UnknownTermError
-from medfuse.kg.search import search
+from medfuse.kg.search import search, search_hits
 
 LIVER, KIDNEY, PANCREAS = "UBERON:0002107", "UBERON:0002113", "UBERON:0001264"
 GLIOBLASTOMA = "MONDO:0018177"
@@ -81,9 +81,10 @@ def test_sources_are_kept_as_upstream_wrote_them(catalog: Catalog) -> None:
 
 
 def test_unknown_term_suggests_close_spellings(catalog: Catalog) -> None:
-    with pytest.raises(UnknownTermError) as error:
-        search(catalog, anatomy="kidnye")
-    assert "kidney" in str(error.value)
+    for _ in range(2):  # resolved terms are kept per graph; a term that failed is not
+        with pytest.raises(UnknownTermError) as error:
+            search(catalog, anatomy="kidnye")
+        assert "kidney" in str(error.value)
 
 
 def test_curie_input_is_accepted(catalog: Catalog) -> None:
@@ -106,3 +107,17 @@ def test_strict_and_near_follow_their_definition_in_catalog_order(catalog: Catal
     expected_near = [(d, m[0]) for d, m in missed.items() if len(m) == 1] if len(options) > 1 else []
     assert [(m.id, m.missing) for m in result.near] == expected_near
     assert (result.total_strict, result.total_near) == (len(result.strict), len(result.near))
+
+
+@pytest.mark.parametrize(("options", "limit", "offset"), [
+    ({}, 5, 1000),
+    ({"modality": "CT", "anatomy": "liver", "task": "segmentation", "dim": "3D"}, 4, 2),
+    ({"modality": "chest X-ray", "labelled": False, "access": "open"}, None, 0),
+])
+def test_search_is_its_hits_joined_with_the_summaries(catalog: Catalog, options: dict, limit: int | None,
+                                                      offset: int) -> None:
+    hits = search_hits(catalog, limit=limit, offset=offset, **options)
+    result = search(catalog, limit=limit, offset=offset, **options)
+    assert result == hits.result(catalog)
+    assert [h.id for h in hits.near] == [m.id for m in result.near]
+    assert all(h.missing and h.reason for h in hits.near) and not any(h.missing or h.reason for h in hits.strict)

@@ -9,6 +9,10 @@ import time
 import httpx
 import pytest
 
+from medfuse.kg.catalog import Catalog
+from medfuse.kg.search import search
+from medfuse.service.routers.datasets import NearPage, SearchPage, StrictPage
+
 pytestmark = pytest.mark.server
 
 PROBLEM = "application/problem+json"
@@ -36,6 +40,28 @@ def test_search_is_paginated_and_explains_resolution(client: httpx.Client) -> No
     second = client.get("/api/v1/datasets", params={"anatomy": "abdomen", "modality": "CT", "per_page": 5, "page": 2}).json()
     assert {d["id"] for d in first["strict"]["items"]}.isdisjoint({d["id"] for d in second["strict"]["items"]})
     assert first["near"]["items"][0]["reason"]
+
+
+@pytest.mark.parametrize("params", [
+    {},
+    {"anatomy": "abdomen", "modality": "CT", "task": "segmentation", "per_page": 7, "page": 2},
+    {"modality": "chest X-ray", "labelled": "false", "access": "open", "per_page": 500},
+    {"disease": "MONDO:0021042", "dim": "3D", "per_page": 3, "page": 10_000},
+])
+def test_search_answer_is_the_page_model(client: httpx.Client, catalog: Catalog, params: dict) -> None:
+    # The service joins pages from per-dataset JSON; they must be the bytes the documented model gives.
+    page, per_page = params.get("page", 1), params.get("per_page", 50)
+    # In the route's order of options, which is the order of the answer's "query".
+    options = {k: params[k] for k in ("modality", "anatomy", "disease", "task", "dim", "access") if k in params}
+    if "labelled" in params:
+        options["labelled"] = params["labelled"] == "true"
+    result = search(catalog, limit=per_page, offset=(page - 1) * per_page, **options)
+    model = SearchPage(query=result.query, page=page, per_page=per_page,
+                       strict=StrictPage(total=result.total_strict, items=result.strict),
+                       near=NearPage(total=result.total_near, items=result.near))
+    answer = client.get("/api/v1/datasets", params=params)
+    assert answer.status_code == 200
+    assert answer.content == model.__pydantic_serializer__.to_json(model)
 
 
 @pytest.mark.parametrize("params", [{"per_page": 0}, {"per_page": 10_000}, {"page": -1}, {"page": "x"}, {"labelled": "maybe"}])

@@ -13,8 +13,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from medfuse.kg.catalog import Catalog, DatasetDetail
-from medfuse.kg.search import Constraint, Match, NearMatch, search
+from medfuse.kg.search import Constraint, Match, NearMatch, search_hits
 from medfuse.service.deps import RuntimeDep
+from medfuse.service.pages import search_page_json
 
 __all__ = ["router"]
 
@@ -71,13 +72,9 @@ async def search_datasets(
     options = {"modality": modality, "anatomy": anatomy, "disease": disease, "task": task, "dim": dim,
                "access": access, "labelled": labelled}
 
-    def answer(catalog: Catalog) -> SearchPage:
-        result = search(catalog, limit=per_page, offset=(page - 1) * per_page, **options)
-        return SearchPage(
-            query=result.query, page=page, per_page=per_page,
-            strict=StrictPage(total=result.total_strict, items=result.strict),
-            near=NearPage(total=result.total_near, items=result.near),
-        )
+    def answer(catalog: Catalog) -> bytes:
+        hits = search_hits(catalog, limit=per_page, offset=(page - 1) * per_page, **options)
+        return search_page_json(catalog, hits, page=page, per_page=per_page)
 
     return await runtime.answer(("search", *options.values(), page, per_page), answer)
 
