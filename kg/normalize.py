@@ -103,6 +103,8 @@ __all__ = [
     "words_of",
 ]
 
+#: A name numbered by its list: an index of one to three digits, a separator, then letters.
+INDEXED = re.compile(r"^\d{1,3}(?:\s*[_\-.):]\s*|\s+)(?P<rest>[^\W\d_].*)$")
 #: The curated label spellings, in ``ontology/mappings/``.
 SYNONYMS_FILE = "label-synonyms.sssom.tsv"
 
@@ -293,6 +295,7 @@ class LabelNormalizer:
         if hit is None and disagreeing is None:
             found = (
                 self._unnumbered(raw, folded, modality)
+                or self._unindexed(raw, text, modality)
                 or self._uncoded(raw, text, modality)
                 or self._respelled(raw, words, modality)
                 or self._lengthened(raw, words, modality)
@@ -329,6 +332,15 @@ class LabelNormalizer:
         ):
             return None
         found = self.normalize(" ".join(folded[:-1]), modality=modality)
+        return found.model_copy(update={"raw": raw}) if found.term else None
+
+    def _unindexed(self, raw: str, text: str, modality: str | None) -> Normalized | None:
+        """Answer a name that a file or class list numbers ("03_gallbladder", "12-spleen"): the
+        number before the first separator is an index, where the rest answers on its own."""
+        match = INDEXED.match(text)
+        if match is None:
+            return None
+        found = self.normalize(match["rest"], modality=modality)
         return found.model_copy(update={"raw": raw}) if found.term else None
 
     def _uncoded(self, raw: str, text: str, modality: str | None) -> Normalized | None:

@@ -1,4 +1,4 @@
-"""Numbered structures of label names: vertebrae, ribs, intervertebral discs, liver segments.
+"""Numbered structures of label names: vertebrae, ribs, intervertebral discs, liver segments, teeth.
 
 The rules' ``numbered`` grammars read "L3", "T12 vertebra", "rib_3", "C5-C6 disc" or
 "couinaud segment 1" and name the UBERON term of that number ("third lumbar vertebra"); a number
@@ -19,7 +19,7 @@ import re
 
 from medfuse.kg.normalize_hits import BEYOND, Hit
 from medfuse.kg.normalize_index import LabelIndex
-from medfuse.kg.normalize_rules import BROAD
+from medfuse.kg.normalize_rules import BROAD, NumberedRule
 from medfuse.loaders.tokens import normalize as normalize_key
 
 __all__ = ["NumberedStructures", "real"]
@@ -40,6 +40,8 @@ class NumberedStructures:
                 match = pattern.match(phrase)
                 if match is None:
                     continue
+                if rule.fields:
+                    return self._coded(match, rule)
                 region = rule.regions.get(match.groupdict().get("region") or "", "")
                 number = int(match["n"])
                 limit = rule.count.get(region) or rule.count.get(rule.name.split()[-1], 0)
@@ -71,12 +73,30 @@ class NumberedStructures:
                 return BEYOND
         return None
 
+    def _coded(self, match: re.Match[str], rule: NumberedRule) -> Hit:
+        """Name the structure a code stands for ("tooth 36": quadrant 3, position 6), or BEYOND."""
+        values: dict[str, str] = {"code": match[0]}
+        for group, value in match.groupdict().items():
+            words = rule.fields.get(group, {}).get(value or "")
+            if words is None:
+                return BEYOND
+            values.update(words)
+        for template in rule.names:
+            found = self.index.pick(
+                self.index.exact.get(normalize_key(template.format(**values))), self.index.order, short=0
+            )
+            if found:
+                return Hit(found[1], "numbered", self.index.conf["numbered"] * rule.factor, rule.predicate)
+        return BEYOND
+
     def beyond(self, core: list[str]) -> str | None:
         """Say why a numbered name has no term (a sixth lumbar vertebra), if it is one."""
         phrase = " ".join(core)
         for patterns, rule in self._rules:
             for pattern in patterns:
                 match = pattern.match(phrase)
+                if match and rule.fields:
+                    return rule.beyond.format(code=match[0].upper())
                 if match:
                     region = match.groupdict().get("region") or ""
                     return rule.beyond.format(

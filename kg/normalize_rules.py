@@ -15,6 +15,7 @@ as the rules say (ordinals, plurals, British spelling), the same way for names a
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
@@ -33,6 +34,7 @@ __all__ = [
     "PREDICATES",
     "RULES_FILE",
     "LabelRules",
+    "NumberedRule",
     "WordFolder",
     "key_words",
     "keys_and_words",
@@ -72,11 +74,17 @@ class _Narrowing(_Rule):
     answers: list[str] = []
 
 
-class _Numbered(_Rule):
+class NumberedRule(_Rule):
+    """A grammar of numbered or coded structures (vertebrae "L3", teeth "36"); see the rules file."""
+
     name: str
     patterns: list[str]
     regions: dict[str, str] = {}
-    count: dict[str, int]
+    #: Region -> how many there are (a number past it has no term); not for ``fields`` grammars.
+    count: dict[str, int] = {}
+    #: For grammars whose groups are codes rather than a count (a tooth's quadrant and position):
+    #: group -> its value -> the words the value puts into ``names``. A value not listed has no term.
+    fields: dict[str, dict[str, dict[str, str]]] = {}
     names: list[str]
     #: Names of a broader term, tried after ``names`` (skos:broadMatch).
     broader_names: list[str] = []
@@ -251,7 +259,7 @@ class LabelRules(BaseModel):
     disease_forms: dict[str, list[str]]
     abstain: list[_Abstain]
     narrowing: list[_Narrowing]
-    numbered: list[_Numbered]
+    numbered: list[NumberedRule]
     lesion: _Lesion
     disease_sites: _DiseaseSites
     acronyms: _Acronyms
@@ -302,7 +310,7 @@ def _patterns_of(value: object) -> list[str]:
     for item in value:  # type: ignore[attr-defined]
         if isinstance(item, tuple):
             out.append(item[0])
-        elif isinstance(item, _Numbered):
+        elif isinstance(item, NumberedRule):
             out += item.patterns
         else:
             out.append(item.pattern)
@@ -331,12 +339,16 @@ def load_rules() -> LabelRules:
 
 # ------------------------------------------------------------------------------------ words
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
-#: Word breaks inside a token: camelCase, an acronym before a word, letters before or after digits.
+#: Word breaks inside a token: camelCase, an acronym before a word, letters before or after digits,
+#: a side letter after a number ("Rib07L", "C7R").
 _BREAKS = re.compile(
     r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2,})"
     r"|(?<=[A-Za-z]{2})(?=\d)|(?<=\d)(?!(?:st|nd|rd|th)\b)(?=[A-Za-z]{2,})"
+    r"|(?<=\d)(?=[LR](?:\b|_))"
 )
 _WORD = re.compile(r"[0-9a-z]+")
+#: German letters and their transliteration in a-z.
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 
 
@@ -356,11 +368,21 @@ def words_of(text: str, *, split_case: bool = True) -> list[str]:
 
 
 def key_words(key: str) -> list[str]:
-    """Split a case-folded name at everything but digits and letters a-z."""
+    """Split a case-folded name at everything but digits and letters a-z.
+
+    Letters with diacritics are spelled in a-z first: German umlauts as their usual
+    transliteration ("gebärmutter" is "gebaermutter"), others without the mark ("ménière").
+
+    >>> key_words("gebärmutter"), key_words("ménière disease")
+    (['gebaermutter'], ['meniere', 'disease'])
+    """
     if key.isascii() and key.replace(" ", "").isalnum():  # most names: plain words
         return key.split()
     if "'" in key or "\u2019" in key:
         key = _POSSESSIVE.sub("", key)
+    if not key.isascii():
+        decomposed = unicodedata.normalize("NFKD", key.translate(_UMLAUTS))
+        key = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _WORD.findall(key)
 
 

@@ -936,7 +936,12 @@ def test_rules_file_is_valid(terms: TermIndex) -> None:
     ):
         re.compile(pattern)
     for rule in rules.numbered:
-        assert "n" in "".join(rule.patterns) and rule.names and rule.count, rule.name
+        assert rule.names, rule.name
+        if rule.fields:  # a coded grammar: every group it reads is spelled by its fields
+            groups = {g for p in rule.patterns for g in re.compile(p).groupindex}
+            assert groups == set(rule.fields) and not rule.count, rule.name
+        else:
+            assert "n" in "".join(rule.patterns) and rule.count, rule.name
     assert all(0 < value <= 1 for value in rules.confidence.values())
     assert 0 < rules.laterality.unsided_factor < 1
     curies = (
@@ -1027,6 +1032,52 @@ def _label_names() -> list[tuple[str, str | None]]:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         out += [(str(e["name"]), document.get("modality")) for e in document.get("labels") or []]
     return out
+
+
+# ------------------------------------------------------------- conventions read since sets d, e
+@pytest.mark.parametrize(
+    ("raw", "modality", "term"),
+    [
+        # FDI tooth numbers (quadrant, position), primary teeth, quadrant letters; T11 stays a vertebra.
+        ("tooth-47", "CBCT", "UBERON:8490009"),
+        ("Zahn_13", "X-ray", "UBERON:8490005"),
+        ("tooth 62", "CBCT", "UBERON:8490045"),
+        ("UL6", "CBCT", "UBERON:8490028"),
+        ("T11", "CT", "UBERON:0004635"),
+        # A list's index before the name; a side letter glued to a number.
+        ("07_pancreas", "CT", "UBERON:0001264"),
+        ("2) urinary bladder", "CT", "UBERON:0001255"),
+        ("Rib11R", "CT", "UBERON:0004610"),
+        # German names, umlauts written or transliterated, German vertebral codes.
+        ("Milz", "CT", "UBERON:0002106"),
+        ("Schilddruese", "US", "UBERON:0002046"),
+        ("Speiseröhre", "CT", "UBERON:0001043"),
+        ("Lunge rechts", "CT", "UBERON:0002167"),
+        ("HWK3", "CT", "UBERON:0004612"),
+        # Words cut short; pathology nuclei named by their cell; a file's words are fillers.
+        ("sternocleidomast. L", "CT", "UBERON:0001128"),
+        ("plasma cell nuclei", "pathology", "CL:0000786"),
+        ("pancreas_delineation", "CT", "UBERON:0001264"),
+    ],
+)
+def test_conventions_read_since_sets_d_and_e(
+    normalizer: LabelNormalizer, raw: str, modality: str, term: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).term == term
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "reason"),
+    [
+        ("tooth 19", "CBCT", "no term"),  # position 9 is no tooth
+        ("LWK 7", "CT", "beyond the usual count"),
+    ],
+)
+def test_coded_names_past_their_grammar_abstain(
+    normalizer: LabelNormalizer, raw: str, modality: str, reason: str
+) -> None:
+    found = normalizer.normalize(raw, modality=modality)
+    assert found.term is None and reason in (found.reason or "")
 
 
 # ---------------------------------------------------------------- conventions read since set c

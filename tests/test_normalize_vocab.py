@@ -47,7 +47,7 @@ ABBREVIATION_COLUMNS = [
     "source",
 ]
 ALTERNATE_COLUMNS = ["name", "modalities", "object_id", "object_label", "kind", "source"]
-KINDS = {"latin", "greek", "english", "eponym", "usage", "modality"}
+KINDS = {"latin", "greek", "english", "german", "eponym", "usage", "modality"}
 
 
 @pytest.fixture(scope="module")
