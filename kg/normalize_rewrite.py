@@ -193,6 +193,10 @@ class Rewrites:
                 if word in self.words.fillers
                 and not self.early.search(" ".join(variant := expanded[:i] + expanded[i + 1 :]))
             ]
+            if len(dropped) > 1:  # "cerebellar reference region": every filler at once, last
+                rest = [w for w in expanded if w not in self.words.fillers]
+                if rest and not self.early.search(" ".join(rest)):
+                    dropped.append(rest)
             shapes += dropped
             # The least rewriting wins: a name one filler away ("whole tumour region") before
             # one that needs more rules after the filler is gone ("tumour region" -> "tumour").
