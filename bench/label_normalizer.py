@@ -12,7 +12,11 @@ Run: ``python bench/label_normalizer.py [--dev-only] [--set FILE ...] [--calls 5
   passes ``--dev-only``, which never opens it. ``--set FILE`` scores further files (same columns).
 - speed: names per second over all label names of ``loaders/data/labels/*.yaml``, repeated to at
   least ``--calls`` calls, after start-up (start-up is timed on its own);
-- baseline, in the same run: ``TermIndex.lookup(raw)``, first hit or abstain, on both counts.
+- baseline, in the same run: ``TermIndex.lookup(raw)``, first hit or abstain, on both counts;
+- annotator agreement: where a later annotator wrote a name an earlier set already had (the rows
+  ``label_sets.py admit --overlap`` kept aside), how often both gave the same term: independent
+  careful annotators disagree on granularity and convention, which bounds the precision a blind
+  set can show.
 
 No development set may be copied into the rules or curated tables (tests check; the vocabulary
 tables of abbreviations and Latin names may share a standard term with them, within a bounded
@@ -27,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from label_sets import LabelSet, label_sets, read_rows
+from label_sets import LabelSet, agreement, label_sets, overlap_files, read_rows
 
 from medfuse.kg.normalize import LabelNormalizer
 from medfuse.kg.terms import TermIndex, load_terms
@@ -203,6 +207,17 @@ def main() -> None:
             continue
         rows = read_gold(labelled.path)
         report(labelled, score(rows, ours), score(rows, naive), terms)
+
+    pairs, agree, differ = agreement(overlap_files())
+    if pairs:
+        print("== annotator agreement (the ceiling of precision on a blind set)")
+        print(
+            f"{agree}/{pairs} = {agree / pairs:.1%} of the names a later annotator wrote that an "
+            "earlier set already had were given the same term"
+        )
+        for raw, later, earlier in differ:
+            print(f"  {raw!r}: {later} {terms.label(later)!r} vs {earlier} {terms.label(earlier)!r}".replace(" ''", ""))
+        print()
 
     names = label_names()
     ours_speed = speed(names, ours, calls=args.calls)

@@ -27,9 +27,11 @@ __all__ = [
     "DATA",
     "LabelSet",
     "admit",
+    "agreement",
     "curated_names",
     "development_sets",
     "label_sets",
+    "overlap_files",
     "read_rows",
 ]
 
@@ -129,15 +131,19 @@ def curated_names() -> dict[str, str]:
     return held
 
 
-def admit(source: Path, target: Path) -> Counter[str]:
+def admit(source: Path, target: Path, *, overlap: Path | None = None) -> Counter[str]:
     """Write the rows of ``source`` that measure generalization to ``target``; return why others
-    were dropped (see the module's docstring)."""
+    were dropped (see the module's docstring).
+
+    :param overlap: where to keep the rows dropped because an earlier set has the name: two
+        annotators' answers for one name, which :func:`agreement` compares.
+    """
     from medfuse.loaders.tokens import normalize
 
     earlier = {normalize(r["raw"]) for s in label_sets() if s.path.is_file() and s.path.resolve() != target.resolve()
                for r in read_rows(s.path)}
     held = curated_names()
-    kept, dropped, seen = [], Counter[str](), set()
+    kept, shared, dropped, seen = [], [], Counter[str](), set()
     for row in read_rows(source):
         key = normalize(row["raw"])
         reason = ("an earlier set" if key in earlier else held.get(key)
@@ -145,14 +151,52 @@ def admit(source: Path, target: Path) -> Counter[str]:
         seen.add((key, row["modality"]))
         if reason:
             dropped[reason] += 1
+            if reason == "an earlier set":
+                shared.append(row)
         else:
             kept.append(row)
-    with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, COLUMNS, delimiter="\t", quoting=csv.QUOTE_NONE, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(kept)
+    _write(target, kept)
+    if overlap is not None:
+        _write(overlap, shared)
     dropped["(kept)"] = len(kept)
     return dropped
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, COLUMNS, delimiter="\t", quoting=csv.QUOTE_NONE, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def agreement(overlaps: list[Path]) -> tuple[int, int, list[tuple[str, str, str]]]:
+    """Compare two annotators' terms for the same names: each overlap row (a name a later
+    annotator wrote that an earlier set already had) against every development set's rows of that
+    name. Return (pairs, pairs that agree, the disagreements as (raw, later term, earlier term)).
+
+    Independent annotators' agreement bounds what precision a blind set can show.
+    """
+    from medfuse.loaders.tokens import normalize
+
+    earlier: dict[str, list[str]] = {}
+    for labelled in development_sets():
+        for row in read_rows(labelled.path):
+            earlier.setdefault(normalize(row["raw"]), []).append(row["expected"])
+    pairs = agree = 0
+    differ = []
+    for path in overlaps:
+        for row in read_rows(path):
+            for expected in earlier.get(normalize(row["raw"]), []):
+                pairs += 1
+                agree += expected == row["expected"]
+                if expected != row["expected"]:
+                    differ.append((row["raw"], row["expected"], expected))
+    return pairs, agree, differ
+
+
+def overlap_files() -> list[Path]:
+    """The overlap files beside the sets (``*.overlap.tsv``, written by ``admit --overlap``)."""
+    return sorted(DATA.glob("*.overlap.tsv"))
 
 
 def main() -> None:
@@ -161,8 +205,10 @@ def main() -> None:
     admitting = sub.add_parser("admit", help="drop rows held verbatim elsewhere; write the rest")
     admitting.add_argument("source", type=Path, help="the annotator's TSV")
     admitting.add_argument("target", type=Path, help="where the admitted set goes (bench/data/...)")
+    admitting.add_argument("--overlap", type=Path, help="keep the rows whose name an earlier set has here "
+                           "(NAME.overlap.tsv beside the sets: the benchmark reports annotator agreement on them)")
     args = parser.parse_args()
-    counts = admit(args.source, args.target)
+    counts = admit(args.source, args.target, overlap=args.overlap)
     kept = counts.pop("(kept)")
     print(f"{kept + sum(counts.values())} rows read, {kept} kept in {args.target}")
     for reason, n in counts.most_common():

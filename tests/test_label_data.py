@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import rdflib
 import yaml
-from label_sets import LabelSet, development_sets, read_rows
+from label_sets import LabelSet, development_sets, overlap_files, read_rows
 from rdflib.namespace import RDF, SKOS
 
 from medfuse.kg.namespaces import PREFIXES
@@ -301,8 +301,10 @@ def gold() -> list[dict[str, str]]:
 
 @cache
 def bench_rows() -> list[tuple[str, dict[str, str]]]:
-    """Every row of every development set, with its set's file name (fresh sets are never read)."""
-    return [(s.path.name, row) for s in development_sets() for row in read_rows(s.path)]
+    """Every row of every development set and overlap file, with its file name (fresh sets are
+    never read)."""
+    paths = [s.path for s in development_sets()] + overlap_files()
+    return [(path.name, row) for path in paths for row in read_rows(path)]
 
 
 @pytest.mark.parametrize("labelled", development_sets(), ids=lambda s: s.path.name)
