@@ -9,6 +9,7 @@ with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -19,7 +20,7 @@ from medfuse.kg.namespaces import MF, compress, term
 from medfuse.kg.terms import Resolution
 
 __all__ = ["FACET_PROPERTY", "Constraint", "Hit", "Match", "NearMatch", "SearchHits", "SearchResult",
-           "resolve_constraints", "search", "search_hits"]
+           "is_cheap", "resolve_constraints", "search", "search_hits"]
 
 #: Search option → facet property of the graph.
 FACET_PROPERTY = {
@@ -113,6 +114,39 @@ def resolve_constraints(catalog: Catalog, **options: str | bool | None) -> dict[
 
     :raises UnknownTermError: for a term that matches nothing, with close spellings.
     """
+    return _constraints(catalog, options, _resolve)
+
+
+def is_cheap(catalog: Catalog, **options: str | bool | None) -> bool:
+    """Whether a search for ``options`` is a few set operations on what the catalog keeps.
+
+    It is when the datasets meeting each constraint were read from the store before (by an
+    earlier search of the same term) and every term is known: then the search runs no query and
+    cannot end in an unknown term's suggestions (a fuzzy match over every label), so a server
+    can answer it on its event loop rather than in a thread. Terms not seen before are resolved
+    (and kept) on the way; a compound phrase not seen before counts as not cheap.
+    """
+    kept: dict[tuple[str, str], Resolution] = catalog.cache.get("resolve", {})
+
+    def resolve(catalog: Catalog, text: str, facet: str) -> Resolution:
+        if (text, facet) not in kept and not catalog.terms.lookup(text, facet):
+            raise _NotCheap
+        return _resolve(catalog, text, facet)
+
+    try:
+        constraints = _constraints(catalog, options, resolve)
+    except _NotCheap:
+        return False
+    matches = catalog.cache.get("facet_match", {})
+    return all(_match_key(c) in matches for c in constraints.values())
+
+
+class _NotCheap(Exception):
+    """A term may be unknown (see :func:`is_cheap`)."""
+
+
+def _constraints(catalog: Catalog, options: dict[str, str | bool | None],
+                 resolve: Callable[[Catalog, str, str], Resolution]) -> dict[str, Constraint]:
     out = {}
     for option, text in options.items():
         if text is None:
@@ -120,7 +154,7 @@ def resolve_constraints(catalog: Catalog, **options: str | bool | None) -> dict[
         if option == "labelled":
             out[option] = Constraint(option=option, input=str(bool(text)).lower())
             continue
-        resolution = _resolve(catalog, str(text), _RESOLVE_FACET.get(option, option))
+        resolution = resolve(catalog, str(text), _RESOLVE_FACET.get(option, option))
         out[option] = Constraint(option=option, facet=option, input=str(text), id=resolution.curie,
                                  label=resolution.label, via=resolution.via)
         for facet, curie in resolution.implies:
@@ -151,9 +185,14 @@ class _Found(NamedTuple):
     at: frozenset[int]
 
 
+def _match_key(constraint: Constraint) -> tuple[str, str | None, str | None]:
+    """Return what the datasets meeting a constraint depend on."""
+    return constraint.facet or constraint.option, constraint.id, constraint.input if constraint.option == "labelled" else None
+
+
 def _matching(catalog: Catalog, constraint: Constraint) -> _Found:
     """Return the datasets that meet a constraint (cached per graph)."""
-    key = (constraint.facet or constraint.option, constraint.id, constraint.input if constraint.option == "labelled" else None)
+    key = _match_key(constraint)
     cache = catalog.cache.setdefault("facet_match", {})
     found = cache.get(key)
     if found is None:

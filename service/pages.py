@@ -22,7 +22,7 @@ from pydantic_core import to_json
 from medfuse.kg.catalog import Catalog
 from medfuse.kg.search import Constraint, Hit, SearchHits
 
-__all__ = ["search_page_json"]
+__all__ = ["search_page_json", "summaries_json"]
 
 _QUERY = TypeAdapter(dict[str, Constraint])
 
@@ -37,9 +37,23 @@ def search_page_json(catalog: Catalog, hits: SearchHits, *, page: int, per_page:
     ))
 
 
+def summaries_json(catalog: Catalog) -> dict[str, bytes]:
+    """Return dataset id → the JSON of its summary without the closing brace (made once per graph).
+
+    The service calls it when it opens a graph, so that no request pays for it.
+    """
+    kept = catalog.cache.get("summary_json")
+    if kept is None:
+        kept = catalog.cache["summary_json"] = {
+            dataset_id: summary.__pydantic_serializer__.to_json(summary)[:-1]
+            for dataset_id, summary in catalog.summaries.items()
+        }
+    return kept
+
+
 def _items(catalog: Catalog, hits: list[Hit]) -> bytes:
-    summaries = _summaries(catalog)
-    return b"[" + b",".join(_item(summaries.get(h.id) or _summary(catalog, h.id), h) for h in hits) + b"]"
+    summaries = summaries_json(catalog)
+    return b"[" + b",".join(_item(summaries[h.id], h) for h in hits) + b"]"
 
 
 def _item(summary: bytes, hit: Hit) -> bytes:
@@ -47,14 +61,3 @@ def _item(summary: bytes, hit: Hit) -> bytes:
     added = {"matched": hit.matched} if hit.missing is None else \
         {"matched": hit.matched, "missing": hit.missing, "reason": hit.reason}
     return summary + b"," + to_json(added)[1:]
-
-
-def _summaries(catalog: Catalog) -> dict[str, bytes]:
-    """Dataset id → the JSON of its summary without the closing brace (kept per graph)."""
-    return catalog.cache.setdefault("summary_json", {})
-
-
-def _summary(catalog: Catalog, dataset_id: str) -> bytes:
-    summary = catalog.summaries[dataset_id]
-    body = _summaries(catalog)[dataset_id] = summary.__pydantic_serializer__.to_json(summary)[:-1]
-    return body

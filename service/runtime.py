@@ -27,6 +27,7 @@ from medfuse.kg.compat import Compat
 from medfuse.kg.store import Store, is_remote, open_store, snapshot_dir
 from medfuse.kg.terms import TermIndex, load_terms
 from medfuse.service.answers import AnswerCache, json_answer
+from medfuse.service.pages import summaries_json
 from medfuse.service.settings import Settings
 from medfuse.service.workers import Answer, InlineRunner, QueryPool, Request
 
@@ -75,30 +76,37 @@ class Runtime:
             engine = self._compat = Compat(catalog)
         return engine
 
-    async def answer(self, key: Hashable, compute: Callable[[Catalog], BaseModel | bytes]) -> Response:
-        """Answer JSON from the current graph's cache, or compute it in a worker thread and keep it.
+    async def answer(self, key: Hashable, compute: Callable[[Catalog], BaseModel | bytes], *,
+                     inline: Callable[[Catalog], bool] | None = None) -> Response:
+        """Answer JSON from the current graph's cache, or compute it and keep it.
 
         A hit is answered on the event loop. A miss runs in a small thread pool of its own (one
         thread over an in-process store), not in the pool every sync route shares: with the GIL,
         a dozen threads computing at once answer no sooner and make the slowest wait far longer.
+        A miss that ``inline`` says is cheap (nothing to read from the store) is computed on the
+        event loop: handing it to a thread and back would cost more CPU than computing it.
 
         :param key: the route and its validated parameters.
         :param compute: builds the answer (a model, or its JSON) from a catalog; exceptions
             propagate (nothing is kept).
+        :param inline: says whether ``compute`` is cheap on a catalog.
         """
         catalog, answers = self.catalog, self.answers  # read together: one graph, never mixed
         body = answers.get(key)
         if body is not None:
             return json_answer(body, hit=True)
-        assert self._compute is not None, "Runtime.start() was not awaited"
-        body = await asyncio.get_running_loop().run_in_executor(self._compute, _serialize, compute, catalog)
+        if inline is not None and inline(catalog):
+            body = _serialize(compute, catalog)
+        else:
+            assert self._compute is not None, "Runtime.start() was not awaited"
+            body = await asyncio.get_running_loop().run_in_executor(self._compute, _serialize, compute, catalog)
         answers.put(key, body)
         return json_answer(body, hit=False)
 
     async def _open_graph(self) -> None:
-        # The summaries are what nearly every request needs: read them before serving.
+        # The summaries (and their JSON) are what nearly every request needs: make them before serving.
         catalog = Catalog(self.store, self.terms)
-        await asyncio.to_thread(lambda: catalog.summaries)
+        await asyncio.to_thread(summaries_json, catalog)
         self.catalog, self.answers = catalog, AnswerCache(max_bytes=self.settings.answer_cache_bytes)
 
     def remember_plan(self, plan_id: str, document: dict) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from medfuse.kg.catalog import Catalog
 from medfuse.kg.errors import UnknownTermError
-from medfuse.kg.search import search, search_hits
+from medfuse.kg.search import is_cheap, search, search_hits
 
 LIVER, KIDNEY, PANCREAS = "UBERON:0002107", "UBERON:0002113", "UBERON:0001264"
 GLIOBLASTOMA = "MONDO:0018177"
@@ -121,3 +121,17 @@ def test_search_is_its_hits_joined_with_the_summaries(catalog: Catalog, options:
     assert result == hits.result(catalog)
     assert [h.id for h in hits.near] == [m.id for m in result.near]
     assert all(h.missing and h.reason for h in hits.near) and not any(h.missing or h.reason for h in hits.strict)
+
+
+def test_is_cheap_once_the_matches_of_every_term_were_read(catalog: Catalog) -> None:
+    fresh = Catalog(catalog.store, catalog.terms)
+    options = {"modality": "chest X-ray", "labelled": True}  # a compound phrase implies an anatomy
+    assert not is_cheap(fresh, **options)
+    search(fresh, modality="chest X-ray")
+    assert is_cheap(fresh, modality="chest X-ray") and not is_cheap(fresh, **options)
+    search(fresh, **options)
+    assert is_cheap(fresh, **options) and is_cheap(fresh, labelled=True, modality="chest X-ray")
+    assert not is_cheap(fresh, anatomy=KIDNEY)
+    search(fresh, anatomy="kidney")
+    assert is_cheap(fresh, anatomy=KIDNEY)  # another name of a term whose matches were read
+    assert not is_cheap(fresh, anatomy="kidnye")  # an unknown term's suggestions take long

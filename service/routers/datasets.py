@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from medfuse.kg.catalog import Catalog, DatasetDetail
-from medfuse.kg.search import Constraint, Match, NearMatch, search_hits
+from medfuse.kg.search import Constraint, Match, NearMatch, is_cheap, search_hits
 from medfuse.service.deps import RuntimeDep
 from medfuse.service.pages import search_page_json
 
@@ -76,7 +76,8 @@ async def search_datasets(
         hits = search_hits(catalog, limit=per_page, offset=(page - 1) * per_page, **options)
         return search_page_json(catalog, hits, page=page, per_page=per_page)
 
-    return await runtime.answer(("search", *options.values(), page, per_page), answer)
+    return await runtime.answer(("search", *options.values(), page, per_page), answer,
+                                inline=lambda catalog: is_cheap(catalog, **options))
 
 
 @router.get("/{dataset}", response_model=DatasetDetail, summary="One dataset")
