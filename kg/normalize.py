@@ -259,6 +259,8 @@ class LabelNormalizer:
         if reason:
             return self._abstained(raw, reason, self._conf["abstain_pattern"])
         side, core, spelled = index.side_words.split(folded, inner=index.fold(inner))
+        if side and not core and not inner:  # "gauche", "links": a side in any language
+            return self._abstained(raw, "a side alone names no structure", self._conf["abstain_pattern"])
         if side == "both":
             spelled = core
         if side and core and (sided := self.sides.sided_code(core, side, modalities, order)):

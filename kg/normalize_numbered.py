@@ -53,6 +53,7 @@ class NumberedStructures:
                     "region": region,
                     "n": number,
                     "nth": self.index.words.nth.get(number),
+                    "roman": _roman(number),
                 }
                 for templates, predicate, factor in (
                     (rule.names, rule.predicate, rule.factor),
@@ -103,6 +104,16 @@ class NumberedStructures:
                         code=f"{region[:1].upper()}{match['n']}", n=match["n"]
                     )
         return None
+
+
+def _roman(number: int) -> str:
+    """Return a number from 1 to 39 in Roman numerals (lobules, cranial nerves).
+
+    >>> _roman(4), _roman(9), _roman(14)
+    ('IV', 'IX', 'XIV')
+    """
+    tens, units = divmod(number, 10)
+    return "X" * tens + ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")[units]
 
 
 def real(hit: Hit | None) -> Hit | None:

@@ -377,6 +377,12 @@ class Rewrites:
                         found_by_head.setdefault(head, found[1])
             if found_by_head:
                 return self.head_choice(found_by_head, order, phrase=len(words) > 1)
+        for words in shapes[:1]:
+            if len(words) == 1 and words[0] not in rules.disease_heads:  # "Alzheimer"
+                for head in rules.disease_heads:
+                    found = self.index.pick(self.index.folded(f"{words[0]} {head}"), order, short=0)
+                    if found and not found[0] and found[1].startswith("MONDO:"):
+                        return Hit(found[1], "head", self.index.conf["head"])
         return None
 
     def head_choice(

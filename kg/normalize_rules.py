@@ -247,6 +247,8 @@ class LabelRules(BaseModel):
     heads_by_modality: dict[str, list[str]]
     #: Heads a cell name leaves out, tried first where the modality ranks CL first ("epithelial").
     cell_heads: list[str]
+    #: Heads a disease's eponym leaves out ("Alzheimer"): only a MONDO label answers.
+    disease_heads: list[str] = []
     #: Parts of a cell a pathology label names its cell class by ("lymphocyte nuclei").
     cell_parts: list[str]
     #: Qualifier letters written last in TG-263 names ("Musc_Constrict_S": superior).
@@ -347,8 +349,8 @@ _BREAKS = re.compile(
     r"|(?<=\d)(?=[LR](?:\b|_))"
 )
 _WORD = re.compile(r"[0-9a-z]+")
-#: German letters and their transliteration in a-z.
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+#: German letters and the ligatures œ, æ, and their transliteration in a-z.
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "œ": "oe", "æ": "ae"})
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 
 

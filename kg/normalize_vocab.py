@@ -112,7 +112,7 @@ class AlternateName(_Row):
     """A name the ontology lacks for a term (``mandibula``: the mandible)."""
 
     name: str
-    #: latin, greek, english, german, eponym, usage or modality.
+    #: latin, greek, english, german, french, spanish, italian, eponym, usage or modality.
     kind: str
 
 

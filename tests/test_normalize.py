@@ -1034,7 +1034,7 @@ def _label_names() -> list[tuple[str, str | None]]:
     return out
 
 
-# ------------------------------------------------------------- conventions read since sets d, e
+# ---------------------------------------------------------- conventions read since sets d, e, f
 @pytest.mark.parametrize(
     ("raw", "modality", "term"),
     [
@@ -1058,9 +1058,15 @@ def _label_names() -> list[tuple[str, str | None]]:
         ("sternocleidomast. L", "CT", "UBERON:0001128"),
         ("plasma cell nuclei", "pathology", "CL:0000786"),
         ("pancreas_delineation", "CT", "UBERON:0001264"),
+        # French, Spanish, Italian names and sides; AAL's cerebellar lobules; a disease's eponym.
+        ("foie", "CT", "UBERON:0002107"),
+        ("riñón izquierdo", "CT", "UBERON:0004538"),
+        ("polmone destro", "CT", "UBERON:0002167"),
+        ("Vermis_8", "MR", "UBERON:0004082"),
+        ("Parkinson", "MR", "MONDO:0005180"),
     ],
 )
-def test_conventions_read_since_sets_d_and_e(
+def test_conventions_read_since_sets_d_e_f(
     normalizer: LabelNormalizer, raw: str, modality: str, term: str
 ) -> None:
     assert normalizer.normalize(raw, modality=modality).term == term
@@ -1071,6 +1077,8 @@ def test_conventions_read_since_sets_d_and_e(
     [
         ("tooth 19", "CBCT", "no term"),  # position 9 is no tooth
         ("LWK 7", "CT", "beyond the usual count"),
+        ("Vermis_12", "MR", "no lobule 12"),
+        ("derecha", "CT", "a side alone"),
     ],
 )
 def test_coded_names_past_their_grammar_abstain(

@@ -47,7 +47,8 @@ ABBREVIATION_COLUMNS = [
     "source",
 ]
 ALTERNATE_COLUMNS = ["name", "modalities", "object_id", "object_label", "kind", "source"]
-KINDS = {"latin", "greek", "english", "german", "eponym", "usage", "modality"}
+KINDS = {"latin", "greek", "english", "german", "french", "spanish", "italian", "eponym", "usage",
+         "modality"}
 
 
 @pytest.fixture(scope="module")
