@@ -203,6 +203,8 @@ def load(path: Path | Any = DEFAULT_PATH, *, terms: TermIndex, known: Iterable[s
             datasets.append(_new_dataset(parsed, terms, name))
             known_ids.add(parsed.dataset)
     normalizer = load_normalizer()
+    # A lesion term of last resort ("scar": mfles:scar) yields to the file's own site, when it has one.
+    generic = set(normalizer.rules.lesion.generic.values())
     overrides = _overrides()
     report = FacetReport(field="label names")
     triples: list = []
@@ -236,7 +238,7 @@ def load(path: Path | Any = DEFAULT_PATH, *, terms: TermIndex, known: Iterable[s
                 found = answers[entry.value]
                 curie, predicate, confidence, reason, site = found.term, found.predicate, found.confidence, found.reason, found.site
                 via = "semapv:ManualMappingCuration" if found.via == "curated" else "semapv:LexicalMatching"
-                if curie is None and context is not None:
+                if context is not None and (curie is None or curie in generic):
                     in_context = _in_context(normalizer, terms, entry.name, context, parsed.modality)
                     if in_context is not None:
                         curie, predicate, site = in_context.term, in_context.predicate, in_context.site

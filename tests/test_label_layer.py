@@ -46,6 +46,10 @@ def test_generic_lesion_names_take_the_site_of_their_dataset(catalog: Catalog) -
     vessels = {label.value: label for label in dataset_labels(catalog, "msd08-hepaticvessel")}
     assert vessels[1].term is None and vessels[1].reason
     assert vessels[2].term is not None and vessels[2].term.id == "mfles:liver-tumour"
+    # a generic lesion term yields to the file's site: MyoPS "scar" and "edema" are the myocardium's
+    myops = {label.value: label for label in dataset_labels(catalog, "myops2020")}
+    assert myops[2221].term is not None and myops[2221].term.id == "mfles:myocardial-scar"
+    assert myops[1220].term is not None and myops[1220].term.id == "mfles:myocardial-oedema"
     # a multi-organ file gives no site: AMOS's sex-dependent class stays unmapped
     amos = {(label.variant, label.value): label for label in dataset_labels(catalog, "amos22")}
     assert amos[("ct", 15)].term is None
