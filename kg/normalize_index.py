@@ -148,7 +148,12 @@ class LabelIndex:
         self.sets.pop(frozenset(), None)
         # Only the names whose folded words differ from their key ("Kidneys", "x-ray"): a
         # key that is already folded holds the other names of its folded form.
-        refolds = [i for i, (w, f) in enumerate(zip(words, folded)) if w is not f]
+        # An acronym has no plural or variant spelling: "CLIPPERS" is no "clipper".
+        refolds = [
+            i
+            for i, (w, f) in enumerate(zip(words, folded))
+            if w is not f and not (names[i].isupper() and names[i].isalpha())
+        ]
         joined = {i: " ".join(folded[i]) for i in sorted({*refolds, *irregular})}
         other = [i for i, j in joined.items() if j and j != keys[i]]
         self.refolded = _grouped([joined[i] for i in other], [entries[i] for i in other], order)
