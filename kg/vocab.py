@@ -105,6 +105,7 @@ class MF(DefinedNamespace):
     reason: URIRef
     recordIndex: URIRef
     relatedTerm: URIRef
+    restrictedUse: URIRef
     rules: URIRef
     sampleCount: URIRef
     samplesDeduplicated: URIRef
