@@ -48,7 +48,10 @@ isql() { isql-vt "127.0.0.1:${virt_sql}" dba dba "exec=$1" >>"$dir/virt/isql.log
 wait_for() {  # wait_for NAME CHECK PIDFILE LOG T0
   for _ in $(seq 1 240); do
     if "$2"; then echo "$1 up (pid $(cat "$3")) in $(since "$5") s"; return 0; fi
-    alive "$3" || { echo "$1 exited during start-up; see $4" >&2; tail -20 "$4" >&2; return 1; }
+    # kill -0, not alive(): the PID is one this script just started, and while it execs its
+    # /proc/PID/cmdline reads empty for a moment, which alive() would take for an exit.
+    kill -0 "$(cat "$3")" 2>/dev/null || {
+      echo "$1 exited during start-up; see $4" >&2; tail -20 "$4" >&2 || true; return 1; }
     sleep 0.25
   done
   echo "$1 did not answer within 60 s; see $4" >&2
