@@ -296,7 +296,8 @@ class LabelNormalizer:
             hit = hit or self.lesions.disease_lesion(core, modalities, order)
         if hit is None and disagreeing is None:
             found = (
-                self._unnumbered(raw, folded, modality)
+                self._last_resort(raw, core, side)
+                or self._unnumbered(raw, folded, modality)
                 or self._unindexed(raw, text, modality)
                 or self._uncoded(raw, text, modality)
                 or self._respelled(raw, words, modality)
@@ -435,6 +436,15 @@ class LabelNormalizer:
                 return whole.model_copy(update={"raw": raw})
         combined = self.normalize(f"{within} {outer}", modality=modality)
         return combined.model_copy(update={"raw": raw}) if combined.term else None
+
+    def _last_resort(self, raw: str, core: list[str], side: str | None) -> Normalized | None:
+        """Answer a name that is, filler words aside, the label of a term of an embryonic or
+        developing structure ("umbilical cord", "cortical plate"): those answer nothing else."""
+        if side or not core:
+            return None
+        fillers = self.index.words.fillers
+        curie = self.index.last_resort.get(" ".join(w for w in core if w not in fillers))
+        return self._answer(raw, Hit(curie, "label", self._conf["filler"])) if curie else None
 
     def _agrees(self, classes: frozenset[str], hit: Hit) -> bool:
         """Whether a rule-found term is of a kind the name says (a curated answer always is)."""

@@ -41,6 +41,7 @@ from medfuse.kg.normalize_text import slips
 from medfuse.kg.normalize_vocab import Abbreviation, AlternateName
 from medfuse.kg.normalize_words import WordTables
 from medfuse.kg.terms import TermIndex
+from medfuse.loaders.imaging_x import dataset_names
 from medfuse.loaders.mappings import NO_TERM, MappingRow, MappingSet
 from medfuse.loaders.tokens import normalize as normalize_key
 from medfuse.loaders.tokens import split_values
@@ -49,6 +50,9 @@ __all__ = ["LabelIndex"]
 
 _K = TypeVar("_K")
 
+
+#: A run of letters in a dataset name ("FeTA" in "FeTA 2022", "ISIC" in "ISIC18").
+_ALPHA_RUN = re.compile(r"[A-Za-z]+")
 
 class LabelIndex:
     """Every name that may answer a label name, indexed; and the lookups in the indexes.
@@ -105,6 +109,8 @@ class LabelIndex:
             abbreviations, answering=self.answering, fold=self.fold, confidence=self.conf
         )
         self._index_catalog()
+        #: Short names of catalog datasets, dropped as a name's last word ("Pancreas_FLARE").
+        self.dataset_suffixes = self.dataset_words(dataset_names())
 
     # ------------------------------------------------------------------ building
     def _index_terms(self) -> None:
@@ -116,14 +122,25 @@ class LabelIndex:
         names whose folded form differs from their key get a ``_refolded`` entry.
         """
         excluded: set[str] = set()
+        last_resort: set[str] = set()
         for root in self.rules.exclude_under:
-            excluded |= self.terms.descendants(root) | {root}
+            below = self.terms.descendants(root) | {root}
+            excluded |= below
+            if root in self.rules.last_resort_under:
+                last_resort |= below
         ids = re.compile("|".join(f"(?:{p})" for p in self.rules.exclude_ids) or "(?!)")
         excluded.update(filter(ids.match, self.terms.terms))
         order, stop, fold = self.order, self.stop, self.canon.__getitem__
         #: The terms that may answer a label name.
         self.answering = {
             c for c in self.terms.terms if c[: c.find(":")] in order and c not in excluded
+        }
+        #: Folded label -> the excluded term that answers it when nothing else does.
+        self.last_resort = {
+            " ".join(self.fold(words_of(self.terms.terms[c].label))): c
+            for c in sorted(last_resort - {c for c in excluded if ids.match(c)})
+            if c not in self.rules.last_resort_except
+            if c in self.terms.terms and c[: c.find(":")] in order
         }
         terms = [self.terms.terms[curie] for curie in self.answering]
         names = [term.label for term in terms]
@@ -263,6 +280,19 @@ class LabelIndex:
             # A catalog's anatomy value ("Polyps": the digestive tract) never hides a label.
             if len(allowed) == 1 and labels in ([], allowed):
                 self.catalog.setdefault(folded, allowed[0])
+
+    def dataset_words(self, names: Iterable[str]) -> frozenset[str]:
+        """The short names of catalog datasets that label files append to a structure's name
+        ("Pancreas_FLARE", "cerebellum_FeTA"): the runs of two or more capitals in a dataset's
+        name ("FeTA", "WORD", "BraTS"), three letters or more, that are no word of any term's name and no abbreviation ("LUAD", "MEL" are diseases)."""
+        found = {
+            word.casefold()
+            for name in names
+            for word in _ALPHA_RUN.findall(name)
+            if len(word) >= 3 and sum(c.isupper() for c in word) >= 2
+        }
+        known = self.vocabulary | self.abbreviations.by_key.keys()
+        return frozenset(w for w in found if w not in known and self.canon[w] not in known)
 
     def index_shortened_lesion_names(self) -> None:
         """Index the lesion terms' names that have an optional word also without it, as

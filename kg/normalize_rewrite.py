@@ -26,7 +26,7 @@ from medfuse.kg.normalize_numbered import NumberedStructures, real
 from medfuse.kg.normalize_rules import BROAD, CLOSE, EXACT, NARROW, words_of
 from medfuse.kg.normalize_sides import SidedTerms
 from medfuse.kg.normalize_text import derived, spells
-from medfuse.loaders.mappings import NO_TERM
+from medfuse.loaders.mappings import NO_TERM, MappingRow
 
 __all__ = ["Rewrites"]
 
@@ -94,9 +94,7 @@ class Rewrites:
         side: str | None = None,
     ) -> Hit | None:
         """Resolve the words of a name without its side, through the rules in their order."""
-        row = self.index.curated_folded.get(" ".join(core)) or self.index.curated_sets.get(
-            self.index.word_set(core)
-        )
+        row = self.curated(core)
         if row is not None and row.object_id != NO_TERM:
             return Hit(row.object_id, "curated", row.confidence or 0.9, row.predicate_id)
         core_key = self.index.core_key(core)
@@ -187,10 +185,11 @@ class Rewrites:
                 return hit
         shapes = [expanded, *variants]
         if len(expanded) > 1:
+            suffixes = self.index.dataset_suffixes
             dropped = [
                 variant
                 for i, word in enumerate(expanded)
-                if word in self.words.fillers
+                if (word in self.words.fillers or (word in suffixes and i == len(expanded) - 1))
                 and not self.early.search(" ".join(variant := expanded[:i] + expanded[i + 1 :]))
             ]
             if len(dropped) > 1:  # "cerebellar reference region": every filler at once, last
@@ -211,6 +210,12 @@ class Rewrites:
                         return hit
         return (self.apposition(expanded, order) if depth == 0 else None) or self.headed(
             shapes, order
+        )
+
+    def curated(self, words: list[str]) -> MappingRow | None:
+        """The curated row of these words as written or in any order, if any."""
+        return self.index.curated_folded.get(" ".join(words)) or self.index.curated_sets.get(
+            self.index.word_set(words)
         )
 
     def lookup_deeper(

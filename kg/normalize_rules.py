@@ -205,6 +205,11 @@ class LabelRules(BaseModel):
     curated_sources: list[str]
     prefixes_by_modality: dict[str, list[str]]
     exclude_under: dict[str, str]
+    #: Roots among ``exclude_under`` whose terms still answer, as a last resort, a name that is
+    #: their label word for word when no other term fits (root -> why).
+    last_resort_under: dict[str, str] = {}
+    #: Terms under those roots that are no last resort (a homonym of adult anatomy) -> why.
+    last_resort_except: dict[str, str] = {}
     #: CURIE pattern -> why its terms never answer (taxon-specific id ranges of UBERON).
     exclude_ids: dict[str, str]
     modality_aliases: dict[str, str]

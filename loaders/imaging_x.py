@@ -75,6 +75,11 @@ class ImagingXRecord(BaseModel):
     access: str = ""
 
 
+def dataset_names(path: Path | object = DEFAULT_PATH) -> list[str]:
+    """The datasets' names as the catalog writes them ("FLARE22", "FeTA 2022"), unvalidated."""
+    return [str(r.get("name") or "") for r in json.loads(path.read_text(encoding="utf-8"))]  # type: ignore[attr-defined]
+
+
 def read_records(path: Path | object) -> list[ImagingXRecord]:
     """Read and validate the records of a catalog file.
 

@@ -1073,6 +1073,48 @@ def test_conventions_read_since_sets_d_e_f(
 
 
 @pytest.mark.parametrize(
+    ("raw", "modality", "term"),
+    [
+        # How the image was made, appended to the name: MR sequences, CT techniques, radiograph
+        # views, a histology section, the surgical approach.
+        ("kidney_left_T2w", "MR", "UBERON:0004538"),
+        ("Gallbladder_DIXON", "MR", "UBERON:0002110"),
+        ("thyroid_echo", "US", "UBERON:0002046"),
+        ("sternum_hrct", "CT", "UBERON:0000975"),
+        ("spleen_laparoscopic", "endoscopy", "UBERON:0002106"),
+        # A catalog dataset's short name as the last word.
+        ("Spleen_AMOS", "CT", "UBERON:0002106"),
+        ("Trachea_LCTSC", "CT", "UBERON:0003126"),
+        # A term of a developing structure answers its own label when nothing else does.
+        ("umbilical_cord", "US", "UBERON:0002331"),
+        ("yolk sac", "US", "UBERON:0001040"),
+        # In body imaging the portal vein is the hepatic one; a CT angiogram's embolus a clot.
+        ("portal vein", "CT", "UBERON:0001639"),
+        ("embolus", "CT", "mfles:pulmonary-embolus"),
+    ],
+)
+def test_conventions_read_since_set_g(
+    normalizer: LabelNormalizer, raw: str, modality: str, term: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).term == term
+
+
+def test_a_dataset_name_is_dropped_only_at_the_end_and_never_a_disease_code(
+    normalizer: LabelNormalizer,
+) -> None:
+    assert normalizer.normalize("AMOS_spleen", modality="CT").term is None
+    # LUAD (lung adenocarcinoma) names a TCGA project and a disease: it is no dataset suffix.
+    assert "luad" not in normalizer.index.dataset_suffixes
+    assert "amos" in normalizer.index.dataset_suffixes
+
+
+def test_a_homonym_of_adult_anatomy_is_no_last_resort(normalizer: LabelNormalizer) -> None:
+    """UBERON's optic cup is the embryonic eye cup; a fundus photograph's cup is the disc's."""
+    assert normalizer.normalize("optic cup", modality="fundus").term != "UBERON:0003072"
+    assert normalizer.normalize("left umbilical cord", modality="US").term is None
+
+
+@pytest.mark.parametrize(
     ("raw", "modality", "reason"),
     [
         ("tooth 19", "CBCT", "no term"),  # position 9 is no tooth
