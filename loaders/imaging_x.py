@@ -35,7 +35,7 @@ from medfuse.loaders.model import (
 )
 from medfuse.loaders.tokens import normalize, split_values
 
-__all__ = ["CATALOG", "DEFAULT_PATH", "ImagingXRecord", "read_records", "parse_samples", "clean_url", "load"]
+__all__ = ["CATALOG", "DEFAULT_PATH", "ImagingXRecord", "clean_url", "dataset_names", "load", "parse_samples", "read_records"]
 
 #: Name of this catalog in source records and graph names.
 CATALOG = "imaging-x"
