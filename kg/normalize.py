@@ -178,6 +178,7 @@ class LabelNormalizer:
                 index, self.sides, dict(sites) if sites is not None else _read_sites()
             )
             index.index_shortened_lesion_names()
+            index.index_whole_omitted()
         finally:
             if collecting:
                 gc.enable()
@@ -300,6 +301,7 @@ class LabelNormalizer:
                 or self._unnumbered(raw, folded, modality)
                 or self._unindexed(raw, text, modality)
                 or self._uncoded(raw, text, modality)
+                or self._unsuffixed(raw, words, modality)
                 or self._respelled(raw, words, modality)
                 or self._lengthened(raw, words, modality)
             )
@@ -356,6 +358,21 @@ class LabelNormalizer:
             return None
         found = self.normalize(" ".join(tokens[:start] + tokens[start + 1 :]), modality=modality)
         return found.model_copy(update={"raw": raw}) if found.term else None
+
+    def _unsuffixed(self, raw: str, words: list[str], modality: str | None) -> Normalized | None:
+        """Answer a name whose last word is a filler word or a dataset's short name after a side
+        ("kidney_L_mr", "putamen_R_pet"): the name without it is read again, side and all."""
+        index = self.index
+        if len(words) < 3:
+            return None
+        last = index.fold(words[-1:])[0]
+        if last not in index.words.fillers and last not in index.dataset_suffixes:
+            return None
+        found = self.normalize(" ".join(words[:-1]), modality=modality)
+        if found.term is None:
+            return None
+        confidence = round(found.confidence * self._conf["filler"], 3)
+        return found.model_copy(update={"raw": raw, "via": "filler", "confidence": confidence})
 
     def _respelled(self, raw: str, words: list[str], modality: str | None) -> Normalized | None:
         """Answer a name with a typing slip in a long word ("gallblader"), where one word fits.
@@ -438,12 +455,14 @@ class LabelNormalizer:
         return combined.model_copy(update={"raw": raw}) if combined.term else None
 
     def _last_resort(self, raw: str, core: list[str], side: str | None) -> Normalized | None:
-        """Answer a name that is, filler words aside, the label of a term of an embryonic or
-        developing structure ("umbilical cord", "cortical plate"): those answer nothing else."""
+        """Answer a name that is, filler words aside and in any order, the label of a term of an
+        embryonic or developing structure ("umbilical cord", "cortical plate"), or the name of a
+        part without the one whole that has it ("glenoid labrum"): nothing else answers those."""
         if side or not core:
             return None
-        fillers = self.index.words.fillers
-        curie = self.index.last_resort.get(" ".join(w for w in core if w not in fillers))
+        index = self.index
+        words = index.word_set(w for w in core if w not in index.words.fillers)
+        curie = index.last_resort.get(" ".join(sorted(words)))
         return self._answer(raw, Hit(curie, "label", self._conf["filler"])) if curie else None
 
     def _agrees(self, classes: frozenset[str], hit: Hit) -> bool:

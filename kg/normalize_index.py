@@ -85,6 +85,7 @@ class LabelIndex:
         #: The default source order (no modality reorders the sources).
         self.order = Order(rules.prefixes)
         self.curated_sources = tuple(f"{prefix}:" for prefix in rules.curated_sources)
+        self.whole_omitted = tuple(f"{prefix}:" for prefix in rules.whole_omitted)
         self._aliases = {k.casefold(): v for k, v in rules.modality_aliases.items()}
         #: Raw modality -> (its rule words, its source order); see :meth:`modalities`.
         self.modality_memo: dict[str | None, tuple[frozenset[str], Order]] = {}
@@ -135,9 +136,10 @@ class LabelIndex:
         self.answering = {
             c for c in self.terms.terms if c[: c.find(":")] in order and c not in excluded
         }
-        #: Folded label -> the excluded term that answers it when nothing else does.
+        #: Folded words of a name, sorted -> the term it names when nothing else does: an
+        #: excluded term's label, or a part's name without its whole (index_whole_omitted).
         self.last_resort = {
-            " ".join(self.fold(words_of(self.terms.terms[c].label))): c
+            " ".join(sorted(self.word_set(self.fold(words_of(self.terms.terms[c].label))))): c
             for c in sorted(last_resort - {c for c in excluded if ids.match(c)})
             if c not in self.rules.last_resort_except
             if c in self.terms.terms and c[: c.find(":")] in order
@@ -293,6 +295,29 @@ class LabelIndex:
         }
         known = self.vocabulary | self.abbreviations.by_key.keys()
         return frozenset(w for w in found if w not in known and self.canon[w] not in known)
+
+    def index_whole_omitted(self) -> None:
+        """Index the part of an anatomy term's name before " of " ("glenoid labrum" of
+        "glenoid labrum of scapula") as a name of last resort for that term, where it is the part
+        of no other term's name and no name at all: label maps leave out the whole a part belongs
+        to when only one whole has that part."""
+        heads: dict[str, set[str]] = {}
+        for curie in self.answering:
+            if not curie.startswith(self.whole_omitted):
+                continue
+            term = self.terms.terms[curie]
+            for name in (term.label, *term.synonyms):
+                at = name.find(" of ")
+                while at > 0:
+                    heads.setdefault(name[:at], set()).add(curie)
+                    at = name.find(" of ", at + 4)
+        for head, curies in heads.items():
+            if len(curies) != 1:
+                continue
+            folded = self.fold(words_of(head, split_case=False))
+            joined, word_set = " ".join(folded), self.word_set(folded)
+            if len(folded) > 1 and not self.folded(joined) and word_set not in self.sets:
+                self.last_resort.setdefault(" ".join(sorted(word_set)), next(iter(curies)))
 
     def index_shortened_lesion_names(self) -> None:
         """Index the lesion terms' names that have an optional word also without it, as

@@ -203,6 +203,8 @@ class LabelRules(BaseModel):
     unordered_synonyms: list[str]
     #: Sources written by hand: their synonyms may answer short names and capitals codes.
     curated_sources: list[str]
+    #: Sources whose "part of whole" names also answer the part's name alone, where unique.
+    whole_omitted: list[str] = []
     prefixes_by_modality: dict[str, list[str]]
     exclude_under: dict[str, str]
     #: Roots among ``exclude_under`` whose terms still answer, as a last resort, a name that is

@@ -1091,6 +1091,12 @@ def test_conventions_read_since_sets_d_e_f(
         # In body imaging the portal vein is the hepatic one; a CT angiogram's embolus a clot.
         ("portal vein", "CT", "UBERON:0001639"),
         ("embolus", "CT", "mfles:pulmonary-embolus"),
+        # A side before the suffix; a clinical qualifier after the finding; a part without the
+        # one whole that has it; a bone by its adjective.
+        ("adrenal_R_ct", "CT", "UBERON:0001233"),
+        ("hip fracture old", "CT", "MONDO:0005327"),
+        ("labrum glenoid", "MR", "UBERON:0011959"),
+        ("acetabular fracture", "CT", "mfles:pelvic-fracture"),
     ],
 )
 def test_conventions_read_since_set_g(
