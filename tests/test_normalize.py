@@ -1097,6 +1097,9 @@ def test_conventions_read_since_sets_d_e_f(
         ("hip fracture old", "CT", "MONDO:0005327"),
         ("labrum glenoid", "MR", "UBERON:0011959"),
         ("acetabular fracture", "CT", "mfles:pelvic-fracture"),
+        ("osteolytic lesion", "CT", "mfles:bone-lesion"),
+        # Two vertebrae alone name the disk between them.
+        ("C6-C7", "MR", "UBERON:0007263"),
     ],
 )
 def test_conventions_read_since_set_g(
