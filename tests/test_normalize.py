@@ -1098,6 +1098,9 @@ def test_conventions_read_since_sets_d_e_f(
         ("labrum glenoid", "MR", "UBERON:0011959"),
         ("acetabular fracture", "CT", "mfles:pelvic-fracture"),
         ("osteolytic lesion", "CT", "mfles:bone-lesion"),
+        # A permanent tooth in words, side read first; psoas is the psoas major on body imaging.
+        ("Upper Right Second Premolar", "CBCT", "UBERON:8490003"),
+        ("psoas_right", "CT", "UBERON:0001298"),
         # Two vertebrae alone name the disk between them.
         ("C6-C7", "MR", "UBERON:0007263"),
     ],
