@@ -361,12 +361,16 @@ class LabelNormalizer:
 
     def _unsuffixed(self, raw: str, words: list[str], modality: str | None) -> Normalized | None:
         """Answer a name whose last word is a filler word or a dataset's short name after a side
-        ("kidney_L_mr", "putamen_R_pet"): the name without it is read again, side and all."""
+        ("kidney_L_mr", "putamen_R_pet"), or the name of the label map's own modality
+        ("macula_fundus" on a fundus photograph): the name without it is read again."""
         index = self.index
-        if len(words) < 3:
+        if len(words) < 2:
             return None
         last = index.fold(words[-1:])[0]
-        if last not in index.words.fillers and last not in index.dataset_suffixes:
+        own = modality is not None and index.modalities(last)[0] == index.modalities(modality)[0]
+        if not own and (
+            len(words) < 3 or (last not in index.words.fillers and last not in index.dataset_suffixes)
+        ):
             return None
         found = self.normalize(" ".join(words[:-1]), modality=modality)
         if found.term is None:
