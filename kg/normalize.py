@@ -467,7 +467,7 @@ class LabelNormalizer:
         index = self.index
         words = index.word_set(w for w in core if w not in index.words.fillers)
         curie = index.last_resort.get(" ".join(sorted(words)))
-        return self._answer(raw, Hit(curie, "label", self._conf["filler"])) if curie else None
+        return self._answer(raw, Hit(curie, "last resort", self._conf["last_resort"])) if curie else None
 
     def _agrees(self, classes: frozenset[str], hit: Hit) -> bool:
         """Whether a rule-found term is of a kind the name says (a curated answer always is)."""
