@@ -70,7 +70,7 @@ from medfuse.kg.normalize_hits import Hit
 from medfuse.kg.normalize_index import LabelIndex
 from medfuse.kg.normalize_lesions import Lesions
 from medfuse.kg.normalize_rewrite import Rewrites
-from medfuse.kg.normalize_rules import RULES_FILE, LabelRules, load_rules, words_of
+from medfuse.kg.normalize_rules import BROAD, RULES_FILE, LabelRules, load_rules, words_of
 from medfuse.kg.normalize_sides import SidedTerms
 from medfuse.kg.normalize_text import (
     CURIE,
@@ -183,6 +183,8 @@ class LabelNormalizer:
             if collecting:
                 gc.enable()
         self.rewrites = Rewrites(index, self.sides, self.lesions, early=self._abstentions.early)
+        devices = self.rules.device_heads
+        self._device_words = frozenset(index.fold(devices.words)) if devices else frozenset()
 
     # ------------------------------------------------------------------ public
     def normalize(self, raw: str, *, modality: str | None = None) -> Normalized:
@@ -298,6 +300,7 @@ class LabelNormalizer:
         if hit is None and disagreeing is None:
             found = (
                 self._last_resort(raw, core, side)
+                or self._device(raw, core, side)
                 or self._unnumbered(raw, folded, modality)
                 or self._unindexed(raw, text, modality)
                 or self._uncoded(raw, text, modality)
@@ -468,6 +471,13 @@ class LabelNormalizer:
         words = index.word_set(w for w in core if w not in index.words.fillers)
         curie = index.last_resort.get(" ".join(sorted(words)))
         return self._answer(raw, Hit(curie, "last resort", self._conf["last_resort"])) if curie else None
+
+    def _device(self, raw: str, core: list[str], side: str | None) -> Normalized | None:
+        """Answer a name without a side whose head is a device or material ("chest tube")."""
+        devices = self.rules.device_heads
+        if side or not core or devices is None or core[-1] not in self._device_words:
+            return None
+        return self._answer(raw, Hit(devices.term, "device", self._conf["device"], BROAD))
 
     def _agrees(self, classes: frozenset[str], hit: Hit) -> bool:
         """Whether a rule-found term is of a kind the name says (a curated answer always is)."""

@@ -1122,6 +1122,24 @@ def test_a_dataset_name_is_dropped_only_at_the_end_and_never_a_disease_code(
     assert "amos" in normalizer.index.dataset_suffixes
 
 
+@pytest.mark.parametrize(
+    ("raw", "modality", "term"),
+    [
+        ("PICC catheter", "X-ray", "mfanat:non-anatomical"),
+        ("ureteral_stent", "CT", "mfanat:non-anatomical"),
+        ("tube_L", "MR", "UBERON:0000025"),  # a side: a tube of the body, not a device
+        ("fallopian tube", "MR", "UBERON:0003889"),
+    ],
+)
+def test_a_device_is_a_non_anatomical_object(
+    normalizer: LabelNormalizer, raw: str, modality: str, term: str
+) -> None:
+    found = normalizer.normalize(raw, modality=modality)
+    assert found.term == term
+    if term.startswith("mfanat:"):
+        assert found.predicate == "skos:broadMatch" and found.via == "device"
+
+
 def test_a_homonym_of_adult_anatomy_is_no_last_resort(normalizer: LabelNormalizer) -> None:
     """UBERON's optic cup is the embryonic eye cup; a fundus photograph's cup is the disc's."""
     assert normalizer.normalize("optic cup", modality="fundus").term != "UBERON:0003072"
