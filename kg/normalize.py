@@ -332,11 +332,13 @@ class LabelNormalizer:
 
     # ------------------------------------------------------------------ steps
     def _unnumbered(self, raw: str, folded: list[str], modality: str | None) -> Normalized | None:
-        """Answer a name that numbers instances of a target or lesion ("GTV1", "lesion_2")."""
+        """Answer a name that numbers instances of a target or lesion ("GTV1", "lesion_2",
+        "Nodule_Lung_1"): its last word is a number, and a word before it an instance head."""
+        instances = self.index.words.instances
         if (
             len(folded) < 2
             or not folded[-1].isdigit()
-            or folded[-2] not in self.index.words.instances
+            or instances.isdisjoint(folded[:-1])
         ):
             return None
         found = self.normalize(" ".join(folded[:-1]), modality=modality)

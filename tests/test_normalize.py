@@ -1082,6 +1082,8 @@ def test_conventions_read_since_sets_d_e_f(
         ("thyroid_echo", "US", "UBERON:0002046"),
         ("sternum_hrct", "CT", "UBERON:0000975"),
         ("spleen_laparoscopic", "endoscopy", "UBERON:0002106"),
+        # An instance number after a lesion named head first.
+        ("tumor_liver_2", "CT", "mfles:liver-tumour"),
         # The label map's own modality as the last word.
         ("optic_disc_fundus", "fundus", "UBERON:0001783"),
         # A catalog dataset's short name as the last word.
