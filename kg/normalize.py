@@ -183,8 +183,12 @@ class LabelNormalizer:
             if collecting:
                 gc.enable()
         self.rewrites = Rewrites(index, self.sides, self.lesions, early=self._abstentions.early)
-        devices = self.rules.device_heads
-        self._device_words = frozenset(index.fold(devices.words)) if devices else frozenset()
+        #: Head noun -> the non-anatomical object term a name ending in it answers.
+        self._objects = {
+            word: term
+            for term, words in self.rules.object_heads.items()
+            for word in index.fold(words)
+        }
 
     # ------------------------------------------------------------------ public
     def normalize(self, raw: str, *, modality: str | None = None) -> Normalized:
@@ -300,7 +304,7 @@ class LabelNormalizer:
         if hit is None and disagreeing is None:
             found = (
                 self._last_resort(raw, core, side)
-                or self._device(raw, core, side)
+                or self._object(raw, core, side)
                 or self._unnumbered(raw, folded, modality)
                 or self._unindexed(raw, text, modality)
                 or self._uncoded(raw, text, modality)
@@ -474,12 +478,11 @@ class LabelNormalizer:
         curie = index.last_resort.get(" ".join(sorted(words)))
         return self._answer(raw, Hit(curie, "last resort", self._conf["last_resort"])) if curie else None
 
-    def _device(self, raw: str, core: list[str], side: str | None) -> Normalized | None:
-        """Answer a name without a side whose head is a device or material ("chest tube")."""
-        devices = self.rules.device_heads
-        if side or not core or devices is None or core[-1] not in self._device_words:
-            return None
-        return self._answer(raw, Hit(devices.term, "device", self._conf["device"], BROAD))
+    def _object(self, raw: str, core: list[str], side: str | None) -> Normalized | None:
+        """Answer a name without a side whose head noun is a device, phantom, instrument or
+        artefact ("chest tube", "ACR phantom", "metal artifact"): that kind of object."""
+        term = self._objects.get(core[-1]) if core and not side else None
+        return self._answer(raw, Hit(term, "object", self._conf["object"], BROAD)) if term else None
 
     def _agrees(self, classes: frozenset[str], hit: Hit) -> bool:
         """Whether a rule-found term is of a kind the name says (a curated answer always is)."""

@@ -192,15 +192,6 @@ class _Acronyms(_Rule):
     max_letters: int
 
 
-class DeviceHeads(BaseModel):
-    """Head nouns of the devices and materials label maps outline, and the term they answer."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    term: str
-    words: list[str]
-
-
 class LabelRules(BaseModel):
     """The validated content of ``label-rules.yaml``."""
 
@@ -259,8 +250,9 @@ class LabelRules(BaseModel):
     inverted: str
     #: Heads that may follow a head noun ("skeletal muscle" + tissue).
     heads_after_head: list[str]
-    #: Head nouns of devices and materials -> the term such a name answers.
-    device_heads: DeviceHeads | None = None
+    #: Term -> head nouns of the non-anatomical objects (devices, phantoms, instruments,
+    #: artefacts) it answers for a name that matches nothing else.
+    object_heads: dict[str, list[str]] = {}
     #: Modality word -> the heads a bare word takes first where several give a term.
     heads_by_modality: dict[str, list[str]]
     #: Heads a cell name leaves out, tried first where the modality ranks CL first ("epithelial").

@@ -1131,15 +1131,18 @@ def test_a_dataset_name_is_dropped_only_at_the_end_and_never_a_disease_code(
         ("ureteral_stent", "CT", "mfanat:non-anatomical"),
         ("tube_L", "MR", "UBERON:0000025"),  # a side: a tube of the body, not a device
         ("fallopian tube", "MR", "UBERON:0003889"),
+        ("Catphan_phantom", "CT", "mfanat:phantom"),
+        ("suction_irrigator", "endoscopy", "mfanat:surgical-instrument"),
+        ("streak_artifact", "CT", "mfles:imaging-artefact"),
     ],
 )
-def test_a_device_is_a_non_anatomical_object(
+def test_a_device_phantom_instrument_or_artefact_is_that_object(
     normalizer: LabelNormalizer, raw: str, modality: str, term: str
 ) -> None:
     found = normalizer.normalize(raw, modality=modality)
     assert found.term == term
-    if term.startswith("mfanat:"):
-        assert found.predicate == "skos:broadMatch" and found.via == "device"
+    if term.startswith(("mfanat:", "mfles:")):
+        assert found.predicate == "skos:broadMatch" and found.via == "object"
 
 
 def test_a_homonym_of_adult_anatomy_is_no_last_resort(normalizer: LabelNormalizer) -> None:
