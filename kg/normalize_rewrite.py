@@ -170,6 +170,13 @@ class Rewrites:
             hit = self.lookup_deeper(expanded, order, depth, via="expanded")
             if hit:
                 return hit
+            # A head written first as one letter, as Latin and TG-263 names write it ("M. gluteus
+            # medius", "A_Aorta"): the head last, then the name without it.
+            if len(core) > 1 and len(core[0]) == 1 and expanded[0] in self.rules.heads:
+                for words in ([*expanded[1:], expanded[0]], expanded[1:]):
+                    hit = self.lookup_deeper(words, order, depth, via="expanded")
+                    if hit:
+                        return hit
         variants = self.variants_of(expanded)
         if expanded != core:  # "CA1": a code that is no abbreviation ("ca" + "1" is a word)
             variants += self.variants_of(core)

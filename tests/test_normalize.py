@@ -1084,6 +1084,9 @@ def test_conventions_read_since_sets_d_e_f(
         ("spleen_laparoscopic", "endoscopy", "UBERON:0002106"),
         # An instance number after a lesion named head first.
         ("tumor_liver_2", "CT", "mfles:liver-tumour"),
+        # A head written first as one Latin or TG-263 letter.
+        ("M. vastus lateralis", "MR", "UBERON:0001379"),
+        ("V_Azygos", "CT", "UBERON:0001594"),
         # The label map's own modality as the last word.
         ("optic_disc_fundus", "fundus", "UBERON:0001783"),
         # A catalog dataset's short name as the last word.
