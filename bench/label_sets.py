@@ -28,6 +28,7 @@ __all__ = [
     "LabelSet",
     "admit",
     "agreement",
+    "consensus",
     "curated_names",
     "development_sets",
     "label_sets",
@@ -50,6 +51,8 @@ class LabelSet:
     title: str
     status: str
     first_blind: str | None = None
+    #: The same names answered independently by a second annotator (same rows, same order).
+    second_annotator: Path | None = None
 
     @property
     def fresh(self) -> bool:
@@ -75,9 +78,10 @@ def label_sets(manifest: Path = MANIFEST) -> list[LabelSet]:
             raise ManifestError(
                 f"{manifest}: set {i} ({entry['file']}): status {entry['status']!r} is not one of {STATUSES}"
             )
+        second = entry.get("second_annotator")
         out.append(
             LabelSet(manifest.parent / entry["file"], entry["title"], entry["status"],
-                     entry.get("first_blind"))
+                     entry.get("first_blind"), manifest.parent / second if second else None)
         )
     return out
 
@@ -192,6 +196,21 @@ def agreement(overlaps: list[Path]) -> tuple[int, int, list[tuple[str, str, str]
                 if expected != row["expected"]:
                     differ.append((row["raw"], row["expected"], expected))
     return pairs, agree, differ
+
+
+def consensus(labelled: LabelSet) -> tuple[int, list[dict[str, str]]]:
+    """Return how many rows the set has and the rows on which its second annotator gave the same
+    term (the consensus gold).
+
+    :raises ValueError: when the second annotator's file does not list the same names in order.
+    """
+    first = read_rows(labelled.path)
+    if labelled.second_annotator is None:
+        return len(first), first
+    second = read_rows(labelled.second_annotator)
+    if [(r["raw"], r["modality"]) for r in first] != [(r["raw"], r["modality"]) for r in second]:
+        raise ValueError(f"{labelled.second_annotator}: not the names of {labelled.path}, in order")
+    return len(first), [a for a, b in zip(first, second) if a["expected"] == b["expected"]]
 
 
 def overlap_files() -> list[Path]:

@@ -17,7 +17,15 @@ from pathlib import Path
 import pytest
 import rdflib
 import yaml
-from label_sets import LabelSet, development_sets, overlap_files, read_rows
+from label_sets import (
+    COLUMNS,
+    LabelSet,
+    consensus,
+    development_sets,
+    label_sets,
+    overlap_files,
+    read_rows,
+)
 from rdflib.namespace import RDF, SKOS
 
 from medfuse.kg.namespaces import PREFIXES
@@ -363,3 +371,28 @@ def test_bench_row(name: str, row: dict[str, str], terms: TermIndex) -> None:
         # and only a given site is scored).
         ttl_site = lesion_terms().get(row["expected"], {}).get("site")
         assert row["site"] or not ttl_site, "lesions carry their site"
+
+
+def _write_set(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    lines = ["\t".join(COLUMNS)] + [f"{raw}\t{modality}\t{expected}\t\t\tnote" for raw, modality, expected in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_consensus_keeps_the_names_both_annotators_gave_one_term(tmp_path: Path) -> None:
+    first = _write_set(tmp_path / "s.tsv", [("lkid", "CT", "UBERON:0004538"), ("ROI", "CT", "ABSTAIN"), ("Ao", "CT", "UBERON:0000947")])
+    second = _write_set(tmp_path / "s.b.tsv", [("lkid", "CT", "UBERON:0004538"), ("ROI", "CT", "UBERON:0000947"), ("Ao", "CT", "UBERON:0000947")])
+    total, agreed = consensus(LabelSet(first, "s", "fresh", None, second))
+    assert total == 3 and [r["raw"] for r in agreed] == ["lkid", "Ao"]
+
+
+def test_a_second_annotator_of_other_names_is_refused(tmp_path: Path) -> None:
+    first = _write_set(tmp_path / "s.tsv", [("lkid", "CT", "UBERON:0004538")])
+    second = _write_set(tmp_path / "s.b.tsv", [("rkid", "CT", "UBERON:0004539")])
+    with pytest.raises(ValueError, match="not the names"):
+        consensus(LabelSet(first, "s", "fresh", None, second))
+
+
+def test_every_second_annotator_file_the_manifest_names_exists() -> None:
+    for labelled in label_sets():
+        assert labelled.second_annotator is None or labelled.second_annotator.is_file(), labelled
