@@ -203,7 +203,16 @@ def main() -> None:
     print(f"start-up: terms {loaded - started:.2f} s, normalizer indexes {built - loaded:.2f} s")
     print()
     sets = [s for s in label_sets() if not (s.fresh and args.dev_only)]
-    sets += [LabelSet(path, f"extra set {path.name}", "fresh") for path in args.set]
+    # A further file of a listed set ("-h.adjudicated.tsv" of "-h.tsv") shares its status.
+    status = {s.path.name.removesuffix(".tsv") + ".": s.status for s in label_sets()}
+    sets += [
+        LabelSet(
+            path,
+            f"extra set {path.name}",
+            next((v for k, v in status.items() if path.name.startswith(k)), "fresh"),
+        )
+        for path in args.set
+    ]
     for labelled in sets:
         if not labelled.path.is_file():
             print(f"== {labelled.title}: {_shown(labelled.path)} is not there; not scored")

@@ -207,6 +207,8 @@ class LabelNormalizer:
             return self._abstained(raw, "the name is empty", 1.0)
         if "." in text:  # a file name: "spleen.nii.gz"
             text = index.words.file_suffix.sub("", text).strip() or text
+        if "-" in text:
+            text = index.join_hyphenated(text)
         if "," in text and (inverted := index.words.inverted.match(text)) is not None:
             text = f"{inverted['qualifier']} {inverted['head']}"  # "Gyrus, anterior division"
         modalities, order = index.modality_memo.get(modality) or index.modalities(modality)

@@ -150,6 +150,10 @@ class LabelIndex:
         entries = [(0, term.curie) for term in terms]
         entries += [e for term in terms for e in repeat((1, term.curie), len(term.synonyms))]
         keys, words, irregular = keys_and_words(names)
+        #: Words the indexed names write with a hyphen inside ("sacro-iliac"), case-folded.
+        self.hyphenated = frozenset(
+            m.casefold() for name in names if "-" in name for m in _HYPHENATED_WORD.findall(name)
+        )
         changed = self.canon.prime(chain.from_iterable(words))
         folded = [w if changed.isdisjoint(w) else list(map(fold, w)) for w in words]
         # Every label matches as a set of words; synonyms only of the sources that permute names
@@ -339,6 +343,24 @@ class LabelIndex:
         self.by_modality.setdefault(" ".join(self.fold(words_of(name))), []).append(rule)
 
     # ------------------------------------------------------------------ lookups
+    def join_hyphenated(self, text: str) -> str:
+        """Join a word a hyphen splits ("mid-brain" is the midbrain, not "middle" and "brain"):
+        only where the joined word is a word of a label and no indexed name hyphenates it so.
+
+        >>> from medfuse.kg.normalize import load_normalizer
+        >>> load_normalizer().index.join_hyphenated("Mid-Brain left")
+        'Midbrain left'
+        """
+        return _HYPHENATED.sub(self._joined, text)
+
+    def _joined(self, match: re.Match[str]) -> str:
+        head, tail = match[1], match[2]
+        joined = (head + tail).casefold()
+        if joined in self.label_words and match[0].casefold() not in self.hyphenated:
+            # "Mid-Brain" -> "Midbrain": a capital inside would split the word again (CamelCase).
+            return head + tail if head.isupper() and tail.isupper() else head + tail.lower()
+        return match[0]
+
     def fold(self, words: Iterable[str]) -> list[str]:
         return list(map(self.canon.__getitem__, words))
 
@@ -531,6 +553,11 @@ class LabelIndex:
         ):
             return None
         return found[-1][1]
+
+
+#: A hyphen between two runs of letters ("mid-brain").
+_HYPHENATED = re.compile(r"\b([A-Za-z]+)-([A-Za-z]+)\b")
+_HYPHENATED_WORD = re.compile(r"\b[A-Za-z]+-[A-Za-z]+\b")
 
 
 def _grouped(
