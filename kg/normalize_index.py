@@ -279,13 +279,17 @@ class LabelIndex:
         the lesion terms of label maps are finer than the catalogs' disease values.
         """
         self.catalog: dict[str, str] = {}
+        #: Folded catalog key -> the catalog's keys as written: a value read only once folded
+        #: ("teeth" -> "tooth") never hides an exact synonym of the name (the tooth, one tooth).
+        self.catalog_written: dict[str, set[str]] = {}
         for key, curies in self.terms.curated.get("anatomy", {}).items():
             allowed = [c for c in dict.fromkeys(curies) if c in self.answering]
             folded = " ".join(self.fold(words_of(key, split_case=False)))
             labels = [c for rank, c in self.folded(folded) if not rank]
             # A catalog's anatomy value ("Polyps": the digestive tract) never hides a label.
             if len(allowed) == 1 and labels in ([], allowed):
-                self.catalog.setdefault(folded, allowed[0])
+                if self.catalog.setdefault(folded, allowed[0]) == allowed[0]:
+                    self.catalog_written.setdefault(folded, set()).add(normalize_key(key))
 
     def dataset_words(self, names: Iterable[str]) -> frozenset[str]:
         """The short names of catalog datasets that label files append to a structure's name
@@ -464,7 +468,7 @@ class LabelIndex:
         if found and not found[0]:
             return Hit(found[1], "label", self.conf["label"])
         catalog = self.catalog.get(joined)
-        if catalog:
+        if catalog and (not found or key in self.catalog_written[joined]):
             return Hit(catalog, "curated", self.conf["catalog"])
         if found:
             curie = self.variant_label(folded, order, found) or found[1]
