@@ -183,6 +183,15 @@ class LabelNormalizer:
             if collecting:
                 gc.enable()
         self.rewrites = Rewrites(index, self.sides, self.lesions, early=self._abstentions.early)
+        no_finding = self.rules.no_finding
+        #: The "no finding" class names: folded names said alone, negations, heads after "normal".
+        self._no_finding = no_finding and (
+            no_finding.term,
+            frozenset(" ".join(index.fold(words_of(w))) for w in no_finding.alone),
+            frozenset(index.fold(no_finding.negations)),
+            frozenset(index.fold(no_finding.normal_heads)),
+            frozenset(index.fold([*no_finding.generic, *self.rules.instance_heads])),
+        )
         #: Head noun -> the non-anatomical object term a name ending in it answers.
         self._objects = {
             word: term
@@ -263,6 +272,8 @@ class LabelNormalizer:
             return self._from_row(raw, row, modalities)
         if not folded:
             return self._abstained(raw, "the name has no letters or digits", 1.0)
+        if self._no_finding and (found := self._no_finding_class(raw, folded, modality)):
+            return found
         phrase = " ".join(words)
         reason = self._abstentions.reason(phrase, key, late=False)
         if reason:
@@ -485,6 +496,27 @@ class LabelNormalizer:
         artefact ("chest tube", "ACR phantom", "metal artifact"): that kind of object."""
         term = self._objects.get(core[-1]) if core and not side else None
         return self._answer(raw, Hit(term, "object", self._conf["object"], BROAD)) if term else None
+
+    def _no_finding_class(
+        self, raw: str, folded: list[str], modality: str | None
+    ) -> Normalized | None:
+        """Answer a class name that says the image shows no finding: "negative", "normal
+        tissue", or a negation before a disease or finding ("no tumour", "No_DR")."""
+        term, alone, negations, normal_heads, generic = self._no_finding
+        hit = Hit(term, "no finding", self._conf["no_finding"])
+        if " ".join(folded) in alone:
+            return self._answer(raw, hit)
+        first, rest = folded[0], folded[1:]
+        if first == "normal" and rest and all(w in normal_heads for w in rest):
+            return self._answer(raw, hit)
+        if first not in negations or not 1 <= len(rest) <= 3:
+            return None
+        if len(rest) == 1 and rest[0] in generic:
+            return self._answer(raw, hit)
+        negated = self.normalize(" ".join(rest), modality=modality).term
+        if negated and negated != term and negated.startswith(("MONDO:", "mfles:")):
+            return self._answer(raw, hit)
+        return None
 
     def _agrees(self, classes: frozenset[str], hit: Hit) -> bool:
         """Whether a rule-found term is of a kind the name says (a curated answer always is)."""

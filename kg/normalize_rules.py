@@ -185,6 +185,14 @@ class _Respelling(_Rule):
     dominance: int
 
 
+class _NoFinding(_Rule):
+    term: str
+    negations: list[str]
+    generic: list[str] = []
+    alone: list[str]
+    normal_heads: list[str]
+
+
 class _Acronyms(_Rule):
     #: MONDO classes whose ontology acronyms may answer an all-capitals code (GBM).
     mondo_under: list[str]
@@ -253,6 +261,8 @@ class LabelRules(BaseModel):
     #: Term -> head nouns of the non-anatomical objects (devices, phantoms, instruments,
     #: artefacts) it answers for a name that matches nothing else.
     object_heads: dict[str, list[str]] = {}
+    #: The term of a class name that says "no finding" ("no tumour", "negative").
+    no_finding: _NoFinding | None = None
     #: Modality word -> the heads a bare word takes first where several give a term.
     heads_by_modality: dict[str, list[str]]
     #: Heads a cell name leaves out, tried first where the modality ranks CL first ("epithelial").

@@ -220,7 +220,9 @@ def test_normal_and_healthy_name_the_structure(
 
 
 def test_dropping_a_filler_never_leaves_a_placeholder(normalizer: LabelNormalizer) -> None:
-    assert normalizer.normalize("normal tissue", modality="pathology").term is None
+    """"normal tissue" is the class of no finding, never UBERON's "tissue" with a filler dropped."""
+    assert normalizer.normalize("normal tissue", modality="pathology").term == "mfles:healthy"
+    assert normalizer.normalize("benign tissue", modality="pathology").term is None
 
 
 # ------------------------------------------------------------------------------------ numbered
@@ -1114,6 +1116,37 @@ def test_conventions_read_since_sets_d_e_f(
 )
 def test_conventions_read_since_set_g(
     normalizer: LabelNormalizer, raw: str, modality: str, term: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).term == term
+
+
+# ---------------------------------------------------------------- conventions read since set h
+@pytest.mark.parametrize(
+    ("raw", "modality", "term"),
+    [
+        # A hyphen inside a word the ontology writes whole; one it writes hyphenated stays.
+        ("Hind-Brain", "MR", "UBERON:0002028"),
+        ("gall-bladder_L", "CT", "UBERON:0002110"),
+        ("sacro-iliac joint", "CT", "UBERON:0001365"),
+        # A catalog's plural value (teeth: the dentition) leaves the singular its own term.
+        ("tooth", "X-ray", "UBERON:0001091"),
+        ("teeth", "X-ray", "UBERON:0003672"),
+        # Classes that say no finding: a negation before a finding, or a word alone.
+        ("without nodules", "CT", "mfles:healthy"),
+        ("no_glaucoma", "fundus", "mfles:healthy"),
+        ("no abnormality", "X-ray", "mfles:healthy"),
+        ("normal cells", "pathology", "mfles:healthy"),
+        ("Unaffected", "microscopy", "mfles:healthy"),
+        ("non-COVID", "X-ray", None),  # any other disease, not health
+        ("no kidney", "CT", None),  # a negated organ is no class of health
+        # Cohort and cytomorphology codes, read in their modality only.
+        ("MDD", "MR", "MONDO:0002009"),
+        ("MDD", "CT", None),
+        ("PMO", "microscopy", "CL:0000836"),
+    ],
+)
+def test_conventions_read_since_set_h(
+    normalizer: LabelNormalizer, raw: str, modality: str, term: str | None
 ) -> None:
     assert normalizer.normalize(raw, modality=modality).term == term
 
