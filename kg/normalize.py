@@ -70,7 +70,7 @@ from medfuse.kg.normalize_hits import Hit
 from medfuse.kg.normalize_index import LabelIndex
 from medfuse.kg.normalize_lesions import Lesions
 from medfuse.kg.normalize_rewrite import Rewrites
-from medfuse.kg.normalize_rules import BROAD, RULES_FILE, LabelRules, load_rules, words_of
+from medfuse.kg.normalize_rules import BROAD, EXACT, RULES_FILE, LabelRules, load_rules, words_of
 from medfuse.kg.normalize_sides import SidedTerms
 from medfuse.kg.normalize_text import (
     CURIE,
@@ -324,6 +324,7 @@ class LabelNormalizer:
                 or self._unsuffixed(raw, words, modality)
                 or self._respelled(raw, words, modality)
                 or self._lengthened(raw, words, modality)
+                or self._completed(raw, core, side)
             )
             if found is not None:
                 return found
@@ -490,6 +491,15 @@ class LabelNormalizer:
         words = index.word_set(w for w in core if w not in index.words.fillers)
         curie = index.last_resort.get(" ".join(sorted(words)))
         return self._answer(raw, Hit(curie, "last resort", self._conf["last_resort"])) if curie else None
+
+    def _completed(self, raw: str, core: list[str], side: str | None) -> Normalized | None:
+        """Answer a name that leaves words out of one anatomy term's label, where that term is
+        the whole of all others that have its words ("cervical_cord", "intrahepatic ducts")."""
+        curie = self.index.completion(core)
+        if curie is None:
+            return None
+        predicate = BROAD if side and side != "both" else EXACT
+        return self._answer(raw, Hit(curie, "completed", self._conf["completed"], predicate))
 
     def _object(self, raw: str, core: list[str], side: str | None) -> Normalized | None:
         """Answer a name without a side whose head noun is a device, phantom, instrument or

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from functools import cached_property
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain, repeat
@@ -347,6 +348,65 @@ class LabelIndex:
         self.by_modality.setdefault(" ".join(self.fold(words_of(name))), []).append(rule)
 
     # ------------------------------------------------------------------ lookups
+    def completion(self, core: Iterable[str], *, most: int = 60) -> str | None:
+        """The one anatomy term whose label a name shortens, keeping its words in order and its
+        head noun ("cervical cord": the cervical spinal cord; "cardia": the cardia of stomach).
+
+        Of the terms whose label has every word of the name, one must be the whole (a part or a
+        kind) of more than twice as many others as any rival and of at least half of them
+        ("vermis": the cerebellar vermis, not one of its lobules); a lone term may only leave out
+        the whole it is "of". None where no term fits, more than ``most`` do or no whole
+        dominates ("fimbria": of the hippocampus or of the uterine tube).
+        """
+        words = [w for w in core if w not in self.stop]
+        if not words or any(not w.isalpha() or w in self.words.fillers for w in words):
+            return None
+        found: set[str] | None = None
+        for word in sorted(set(words), key=lambda w: len(self.labelled.get(w, ()))):
+            having = self.labelled.get(word)
+            if not having:
+                return None
+            found = set(having) if found is None else found & having
+            if not found or len(found) > most * 4:
+                return None
+        if not found or len(found) > most:
+            return None
+        if len(found) == 1:
+            (whole,) = found
+            return whole if self._shortens(words, whole, lone=True) else None
+        ancestors = {c: self.terms.ancestors(c) for c in found}
+        cover = sorted(((sum(c in ancestors[o] for o in found), c) for c in found), reverse=True)
+        (best, whole), (second, _) = cover[0], cover[1]
+        if best * 2 >= len(found) - 1 and best > 2 * second and self._shortens(words, whole):
+            return whole
+        return None
+
+    def _shortens(self, words: list[str], curie: str, *, lone: bool = False) -> bool:
+        """Whether ``words`` shorten the label of ``curie``: in its order, ending in its head noun
+        (its last word, or the last before "of"; for Latin names of two words or more, its first
+        words) that is no generic head ("dense tissue" is no dense connective tissue); a lone
+        candidate may leave out only the whole after "of"."""
+        label = self.fold(words_of(self.terms.terms[curie].label))
+        part = label[: label.index("of")] if "of" in label else label
+        if part[-1] in self.rules.completion_generic_heads:
+            return False
+        if lone:
+            return words == part
+        if words == label[: len(words)] and len(words) > 1:
+            return True
+        kept = iter(part)
+        return words[-1] == part[-1] and all(w in kept for w in words)
+
+    @cached_property
+    def labelled(self) -> dict[str, frozenset[str]]:
+        """Folded word -> the anatomy terms (``whole_omitted`` sources) whose label has it."""
+        table: dict[str, set[str]] = {}
+        for curie in self.answering:
+            if curie.startswith(self.whole_omitted):
+                for word in self.fold(words_of(self.terms.terms[curie].label)):
+                    table.setdefault(word, set()).add(curie)
+        return {w: frozenset(c) for w, c in table.items()}
+
     def join_hyphenated(self, text: str) -> str:
         """Join a word a hyphen splits ("mid-brain" is the midbrain, not "middle" and "brain"):
         only where the joined word is a word of a label and no indexed name hyphenates it so.

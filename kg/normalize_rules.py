@@ -261,6 +261,8 @@ class LabelRules(BaseModel):
     #: Term -> head nouns of the non-anatomical objects (devices, phantoms, instruments,
     #: artefacts) it answers for a name that matches nothing else.
     object_heads: dict[str, list[str]] = {}
+    #: Head nouns a shortened name never completes to a longer label with ("dense tissue").
+    completion_generic_heads: list[str] = []
     #: The term of a class name that says "no finding" ("no tumour", "negative").
     no_finding: _NoFinding | None = None
     #: Modality word -> the heads a bare word takes first where several give a term.

@@ -1143,6 +1143,15 @@ def test_conventions_read_since_set_g(
         ("MDD", "MR", "MONDO:0002009"),
         ("MDD", "CT", None),
         ("PMO", "microscopy", "CL:0000836"),
+        # Cranial nerves by number, Roman or Arabic; a thirteenth is none.
+        ("CN_IX", "MR", "UBERON:0001649"),
+        ("cranial nerve 12", "MR", "UBERON:0001650"),
+        ("CN XIII", "MR", None),
+        # A name that shortens one term's label, words in order and head kept.
+        ("thoracic_cord", "MR", "UBERON:0003038"),
+        ("levator_palpebrae", "MR", "UBERON:0001604"),
+        ("fimbria", "MR", None),  # of the hippocampus or of the uterine tube
+        ("dense tissue", "X-ray", None),  # a generic head is never completed
     ],
 )
 def test_conventions_read_since_set_h(
