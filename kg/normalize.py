@@ -183,6 +183,13 @@ class LabelNormalizer:
             if collecting:
                 gc.enable()
         self.rewrites = Rewrites(index, self.sides, self.lesions, early=self._abstentions.early)
+        #: Term -> modality word -> the term label maps of that modality mean by it.
+        self._in_modality: dict[str, dict[str, str]] = {}
+        for rule in self.rules.term_in_modality:
+            for term in rule.terms:
+                self._in_modality.setdefault(term, {}).update(
+                    dict.fromkeys(rule.modalities, rule.answer)
+                )
         no_finding = self.rules.no_finding
         #: The "no finding" class names: folded names said alone, negations, heads after "normal".
         self._no_finding = no_finding and (
@@ -210,6 +217,23 @@ class LabelNormalizer:
         >>> n.term, n.label, n.predicate
         ('UBERON:0008952', 'upper lobe of left lung', 'skos:exactMatch')
         """
+        found = self._normalize(raw, modality)
+        if found.term in self._in_modality and found.via not in _DECIDED:
+            modalities = (self.index.modality_memo.get(modality) or self.index.modalities(modality))[0]
+            meant = self._in_modality[found.term]
+            if term := next((meant[m] for m in sorted(modalities) if m in meant), None):
+                confidence = min(found.confidence, self._conf["in_modality"])
+                return found.model_copy(
+                    update={
+                        "term": term,
+                        "label": self.index.label_of(term),
+                        "via": "modality",
+                        "confidence": confidence,
+                    }
+                )
+        return found
+
+    def _normalize(self, raw: str, modality: str | None) -> Normalized:
         index = self.index
         text = raw.strip()
         if not text:
@@ -566,6 +590,10 @@ class LabelNormalizer:
             via="abstain",
             reason=reason,
         )
+
+
+#: Ways of answering that already read the modality or a curator's decision.
+_DECIDED = frozenset({"curated", "modality", "abbreviation", "curie", "abstain"})
 
 
 def _read_sites() -> dict[str, str]:

@@ -193,6 +193,12 @@ class _NoFinding(_Rule):
     normal_heads: list[str]
 
 
+class _TermInModality(_Rule):
+    terms: list[str]
+    modalities: list[str]
+    answer: str
+
+
 class _Acronyms(_Rule):
     #: MONDO classes whose ontology acronyms may answer an all-capitals code (GBM).
     mondo_under: list[str]
@@ -261,6 +267,8 @@ class LabelRules(BaseModel):
     #: Term -> head nouns of the non-anatomical objects (devices, phantoms, instruments,
     #: artefacts) it answers for a name that matches nothing else.
     object_heads: dict[str, list[str]] = {}
+    #: Terms that label maps of some modalities mean more narrowly (radiology: skeletal muscle).
+    term_in_modality: list[_TermInModality] = []
     #: Head nouns a shortened name never completes to a longer label with ("dense tissue").
     completion_generic_heads: list[str] = []
     #: The term of a class name that says "no finding" ("no tumour", "negative").

@@ -1152,6 +1152,11 @@ def test_conventions_read_since_set_g(
         ("levator_palpebrae", "MR", "UBERON:0001604"),
         ("fimbria", "MR", None),  # of the hippocampus or of the uterine tube
         ("dense tissue", "X-ray", None),  # a generic head is never completed
+        # What a modality's label maps mean by a term: radiology's muscle is skeletal muscle.
+        ("muscle tissue", "CT", "UBERON:0001134"),
+        ("muscle", "pathology", "CL:0000187"),
+        ("Blood_Vessels", "fundus", "UBERON:0003501"),
+        ("retinal vasculature", "fundus", "UBERON:0004864"),
     ],
 )
 def test_conventions_read_since_set_h(
