@@ -183,6 +183,12 @@ class LabelNormalizer:
             if collecting:
                 gc.enable()
         self.rewrites = Rewrites(index, self.sides, self.lesions, early=self._abstentions.early)
+        #: The words of lesion kinds a compound may end in, longest first ("metastasen").
+        self._compound_kinds = sorted(
+            {w for words in self.rules.lesion.kinds.values() for w in index.fold(words) if len(w) >= 4},
+            key=len,
+            reverse=True,
+        )
         #: Term -> modality word -> the term label maps of that modality mean by it.
         self._in_modality: dict[str, dict[str, str]] = {}
         for rule in self.rules.term_in_modality:
@@ -349,6 +355,7 @@ class LabelNormalizer:
                 or self._respelled(raw, words, modality)
                 or self._lengthened(raw, words, modality)
                 or self._completed(raw, core, side)
+                or self._compound_finding(raw, folded, modality)
             )
             if found is not None:
                 return found
@@ -515,6 +522,31 @@ class LabelNormalizer:
         words = index.word_set(w for w in core if w not in index.words.fillers)
         curie = index.last_resort.get(" ".join(sorted(words)))
         return self._answer(raw, Hit(curie, "last resort", self._conf["last_resort"])) if curie else None
+
+    def _compound_finding(
+        self, raw: str, folded: list[str], modality: str | None
+    ) -> Normalized | None:
+        """Answer a German compound of a site and a finding ("Nierenzyste", "Lebermetastasen",
+        "Pleuraerguss"): its last word ends in a word of a lesion kind, and the rest, with or
+        without a linking -n, -en, -s or -es, names the site; the two are read as one name."""
+        if not folded or not folded[-1].isalpha():
+            return None
+        word = folded[-1]
+        for kind in self._compound_kinds:
+            if not word.endswith(kind) or len(word) - len(kind) < 3:
+                continue
+            stem = word[: -len(kind)]
+            for link in ("", "n", "en", "s", "es"):
+                if link and not stem.endswith(link):
+                    continue
+                site = stem[: len(stem) - len(link)]
+                found = self.normalize(" ".join([*folded[:-1], site, kind]), modality=modality)
+                if found.term and found.term.startswith(("mfles:", "MONDO:")) and found.site:
+                    confidence = round(found.confidence * self._conf["compound"], 3)
+                    return found.model_copy(
+                        update={"raw": raw, "via": "compound", "confidence": confidence}
+                    )
+        return None
 
     def _completed(self, raw: str, core: list[str], side: str | None) -> Normalized | None:
         """Answer a name that leaves words out of one anatomy term's label, where that term is
