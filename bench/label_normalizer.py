@@ -238,6 +238,10 @@ def main() -> None:
             f"{agree}/{pairs} = {agree / pairs:.1%} of the names a later annotator wrote that an "
             "earlier set already had were given the same term"
         )
+        for path in overlap_files():
+            one, same, _ = agreement([path])
+            if one:
+                print(f"  {path.name}: {same}/{one} = {same / one:.1%}")
         for raw, later, earlier in differ:
             print(f"  {raw!r}: {later} {terms.label(later)!r} vs {earlier} {terms.label(earlier)!r}".replace(" ''", ""))
         print()
