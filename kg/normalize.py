@@ -332,6 +332,11 @@ class LabelNormalizer:
                 hit = self.rewrites.resolve(core, spelled, side, order, caps=caps)
             if hit is None and caps and len(folded) == 1:
                 hit = self.rewrites.acronym(folded[0])
+        if hit is not None and hit.via == "narrowing" and (whole := index.completion(core)):
+            # A word the narrowing dropped ("upper" of "upper teeth") is kept by a term that
+            # names all of them and is a kind or part of the narrowed answer.
+            if hit.curie in index.terms.ancestors(whole):
+                hit = Hit(whole, "completed", self._conf["completed"])
         classes = index.kinds_of.of_name(core)
         disagreeing = hit if hit is not None and not self._agrees(classes, hit) else None
         if disagreeing is not None:

@@ -352,8 +352,9 @@ class LabelIndex:
         """The one anatomy term whose label a name shortens, keeping its words in order and its
         head noun ("cervical cord": the cervical spinal cord; "cardia": the cardia of stomach).
 
-        Of the terms whose label has every word of the name, one must be the whole (a part or a
-        kind) of more than twice as many others as any rival and of at least half of them
+        Of the terms whose label has every word of the name and that it shortens, one must be the
+        whole (a part or a kind) of at least half of them and of more than twice as many as any
+        rival that is no part or kind of it
         ("vermis": the cerebellar vermis, not one of its lobules); a lone term may only leave out
         the whole it is "of". None where no term fits, more than ``most`` do or no whole
         dominates ("fimbria": of the hippocampus or of the uterine tube).
@@ -361,6 +362,8 @@ class LabelIndex:
         words = [w for w in core if w not in self.stop]
         if not words or any(not w.isalpha() or w in self.words.fillers for w in words):
             return None
+        if len(words) > 1 and words[-1] in self.rules.completion_positions:
+            words = [words[-1], *words[:-1]]  # "teeth_upper": a position written after the head
         found: set[str] | None = None
         for word in sorted(set(words), key=lambda w: len(self.labelled.get(w, ()))):
             having = self.labelled.get(word)
@@ -375,17 +378,25 @@ class LabelIndex:
             (whole,) = found
             return whole if self._shortens(words, whole, lone=True) else None
         ancestors = {c: self.terms.ancestors(c) for c in found}
-        cover = sorted(((sum(c in ancestors[o] for o in found), c) for c in found), reverse=True)
-        (best, whole), (second, _) = cover[0], cover[1]
-        if best * 2 >= len(found) - 1 and best > 2 * second and self._shortens(words, whole):
+        cover = sorted(
+            ((sum(c in ancestors[o] for o in found), c) for c in found if self._shortens(words, c)),
+            reverse=True,
+        )
+        if not cover:
+            return None
+        best, whole = cover[0]
+        # No rival outside the whole's own parts and kinds covers half as much.
+        rivals = [n for n, c in cover[1:] if whole not in ancestors[c]]
+        if best * 2 >= len(found) - 1 and all(best > 2 * n for n in rivals):
             return whole
         return None
 
     def _shortens(self, words: list[str], curie: str, *, lone: bool = False) -> bool:
         """Whether ``words`` shorten the label of ``curie``: in its order, ending in its head noun
         (its last word, or the last before "of"; for Latin names of two words or more, its first
-        words) that is no generic head ("dense tissue" is no dense connective tissue); a lone
-        candidate may leave out only the whole after "of"."""
+        words) that is no generic head ("dense tissue" is no dense connective tissue); words
+        besides the head may name the whole after "of" ("upper tooth": tooth of upper jaw); a lone
+        candidate may leave out only that whole."""
         label = self.fold(words_of(self.terms.terms[curie].label))
         part = label[: label.index("of")] if "of" in label else label
         if part[-1] in self.rules.completion_generic_heads:
@@ -394,8 +405,12 @@ class LabelIndex:
             return words == part
         if words == label[: len(words)] and len(words) > 1:
             return True
-        kept = iter(part)
-        return words[-1] == part[-1] and all(w in kept for w in words)
+        if words[-1] != part[-1]:
+            return False
+        if part is not label:  # the other words may name the whole ("upper teeth": of upper jaw)
+            return True
+        kept = iter(label)
+        return all(w in kept for w in words)
 
     @cached_property
     def labelled(self) -> dict[str, frozenset[str]]:

@@ -271,6 +271,8 @@ class LabelRules(BaseModel):
     term_in_modality: list[_TermInModality] = []
     #: Head nouns a shortened name never completes to a longer label with ("dense tissue").
     completion_generic_heads: list[str] = []
+    #: Position words label files write after the head ("teeth_upper"), read before it.
+    completion_positions: list[str] = []
     #: The term of a class name that says "no finding" ("no tumour", "negative").
     no_finding: _NoFinding | None = None
     #: Modality word -> the heads a bare word takes first where several give a term.

@@ -1162,6 +1162,12 @@ def test_conventions_read_since_set_g(
         ("Niere_li", "CT", "UBERON:0004538"),
         ("Lungenembolie", "CT", "mfles:pulmonary-embolus"),
         ("Schilddrüsenknoten", "US", "mfles:thyroid-nodule"),
+        # The body of a numbered vertebra is the centrum (no term per level); the vertebra stays.
+        ("L2 body", "CT", "UBERON:0001075"),
+        ("T7", "CT", "UBERON:0004632"),
+        # A dropped word kept by a narrower term, a position written after the head.
+        ("upper_tooth", "X-ray", "UBERON:0003267"),
+        ("teeth lower", "CBCT", "UBERON:0003268"),
     ],
 )
 def test_conventions_read_since_set_h(
