@@ -189,6 +189,17 @@ class LabelNormalizer:
             key=len,
             reverse=True,
         )
+        #: (modality words, term, finding words, words allowed beside them) per modality rule.
+        kind_words = self.rules.lesion.kinds
+        self._findings_by_modality = [
+            (
+                frozenset(rule.modalities),
+                rule.term,
+                frozenset(index.fold(w for kind in rule.kinds for w in kind_words[kind])),
+                frozenset(index.fold(rule.words)),
+            )
+            for rule in self.rules.findings_by_modality
+        ]
         #: Term -> modality word -> the term label maps of that modality mean by it.
         self._in_modality: dict[str, dict[str, str]] = {}
         for rule in self.rules.term_in_modality:
@@ -254,6 +265,8 @@ class LabelNormalizer:
         key = normalize_key(text)
         if index.by_modality and (by_modality := index.modality_rule(key, modalities)):
             return self._answer(raw, by_modality)
+        if self._findings_by_modality and (found := self._modality_finding(raw, text, modalities)):
+            return found
         row = index.curated.get(key)
         if row is not None:
             return self._from_row(raw, row, modalities)
@@ -567,6 +580,23 @@ class LabelNormalizer:
         artefact ("chest tube", "ACR phantom", "metal artifact"): that kind of object."""
         term = self._objects.get(core[-1]) if core and not side else None
         return self._answer(raw, Hit(term, "object", self._conf["object"], BROAD)) if term else None
+
+    def _modality_finding(
+        self, raw: str, text: str, modalities: frozenset[str]
+    ) -> Normalized | None:
+        """Answer a name of generic finding and tracer words only ("FDG_lesion", "tumour (PET)")
+        with the finding the label maps of its modality outline (``findings_by_modality``)."""
+        for modality_words, term, kinds, allowed in self._findings_by_modality:
+            if modalities.isdisjoint(modality_words):
+                continue
+            folded = self.index.fold(words_of(text))
+            if (
+                any(w in kinds for w in folded)
+                and any(w in allowed for w in folded)
+                and all(w in kinds or w in allowed for w in folded)
+            ):
+                return self._answer(raw, Hit(term, "modality", self._conf["abbreviation_modality"]))
+        return None
 
     def _no_finding_class(
         self, raw: str, folded: list[str], modality: str | None

@@ -199,6 +199,13 @@ class _TermInModality(_Rule):
     answer: str
 
 
+class _FindingsByModality(_Rule):
+    modalities: list[str]
+    term: str
+    kinds: list[str]
+    words: list[str] = []
+
+
 class _Acronyms(_Rule):
     #: MONDO classes whose ontology acronyms may answer an all-capitals code (GBM).
     mondo_under: list[str]
@@ -267,6 +274,8 @@ class LabelRules(BaseModel):
     #: Term -> head nouns of the non-anatomical objects (devices, phantoms, instruments,
     #: artefacts) it answers for a name that matches nothing else.
     object_heads: dict[str, list[str]] = {}
+    #: The finding a name of generic finding words means in a modality (PET: the FDG-avid lesion).
+    findings_by_modality: list[_FindingsByModality] = []
     #: Terms that label maps of some modalities mean more narrowly (radiology: skeletal muscle).
     term_in_modality: list[_TermInModality] = []
     #: Head nouns a shortened name never completes to a longer label with ("dense tissue").

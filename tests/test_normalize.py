@@ -1168,12 +1168,25 @@ def test_conventions_read_since_set_g(
         # A dropped word kept by a narrower term, a position written after the head.
         ("upper_tooth", "X-ray", "UBERON:0003267"),
         ("teeth lower", "CBCT", "UBERON:0003268"),
+        # In PET, generic finding words with a tracer word are the FDG-avid lesion; not alone,
+        # not with another tracer, not with a site.
+        ("hypermetabolic_tumour", "PET/CT", "mfles:fdg-avid-lesion"),
+        ("lesion (SUV)", "PET", "mfles:fdg-avid-lesion"),
+        ("tumor", "PET/CT", None),
+        ("FDG_lesion", "CT", None),
     ],
 )
 def test_conventions_read_since_set_h(
     normalizer: LabelNormalizer, raw: str, modality: str, term: str | None
 ) -> None:
     assert normalizer.normalize(raw, modality=modality).term == term
+
+
+@pytest.mark.parametrize("raw", ["PSMA_lesion", "bone_lesion_FDG", "DOTATATE lesion"])
+def test_another_tracer_or_a_site_is_no_fdg_avid_lesion(
+    normalizer: LabelNormalizer, raw: str
+) -> None:
+    assert normalizer.normalize(raw, modality="PET/CT").term != "mfles:fdg-avid-lesion"
 
 
 def test_a_dataset_name_is_dropped_only_at_the_end_and_never_a_disease_code(
