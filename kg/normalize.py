@@ -238,7 +238,13 @@ class LabelNormalizer:
         if found.term in self._in_modality and found.via not in _DECIDED:
             modalities = (self.index.modality_memo.get(modality) or self.index.modalities(modality))[0]
             meant = self._in_modality[found.term]
-            if term := next((meant[m] for m in sorted(modalities) if m in meant), None):
+            term = next((meant[m] for m in sorted(modalities) if m in meant), None)
+            # A narrower term always; a sibling ("vitreous body" for "vitreous humor") only where
+            # the name does not write out the term it found.
+            if term and (
+                found.term in self.index.terms.ancestors(term)
+                or not self._states_label(raw, found.term)
+            ):
                 confidence = min(found.confidence, self._conf["in_modality"])
                 return found.model_copy(
                     update={
@@ -249,6 +255,12 @@ class LabelNormalizer:
                     }
                 )
         return found
+
+    def _states_label(self, raw: str, curie: str) -> bool:
+        """Whether a name writes out every word of a term's label of two words or more
+        ("Vitreous humour" says the humour, not the vitreous body)."""
+        label = self.index.fold(words_of(self.index.label_of(curie)))
+        return len(label) > 1 and set(label) <= set(self.index.fold(words_of(raw)))
 
     def _normalize(self, raw: str, modality: str | None) -> Normalized:
         index = self.index

@@ -1156,6 +1156,11 @@ def test_conventions_read_since_set_g(
         ("muscle", "pathology", "CL:0000187"),
         ("Blood_Vessels", "fundus", "UBERON:0003501"),
         ("retinal vasculature", "fundus", "UBERON:0004864"),
+        ("melanomas", "dermoscopy", "MONDO:0005012"),
+        ("melanoma", "CT", "MONDO:0005105"),
+        ("uterine fibroids", "MR", "MONDO:0007886"),
+        ("vitreous_body", "OCT", "UBERON:0001798"),
+        ("vitreous humour", "OCT", "UBERON:0001797"),  # a sibling only where the name is silent
         # Sides in French and Spanish, German "li"; German compounds of a site and a finding.
         ("poumon droit", "CT", "UBERON:0002167"),
         ("pulmon_izq", "CT", "UBERON:0002168"),
