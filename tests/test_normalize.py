@@ -810,7 +810,7 @@ def test_atlas_parcels_and_glued_chamber_codes(
         ("vitiligo macule", "dermoscopy", "vitiligo"),
         ("seborrhoeic keratoses", "dermoscopy", "seborrheic keratosis"),
         ("psoriasis NOS", "dermoscopy", "psoriasis"),
-        ("Melanoma Pictures", "dermoscopy", "melanoma"),
+        ("Melanoma Pictures", "dermoscopy", "cutaneous melanoma"),  # dermoscopy images skin
         ("esophagitis-c", "endoscopy", "esophagitis"),
         ("ulcerative colitis grade 3", "endoscopy", "ulcerative colitis"),
         ("macular area", "OCT", "macula lutea"),
@@ -1280,7 +1280,7 @@ def test_coded_names_past_their_grammar_abstain(
         ("multiple nodules", "X-ray", "mfles:nodule"),
         ("perifocal oedema", "MR", "mfles:peritumoural-oedema"),
         ("Kidney_CT", "CT", KIDNEY),
-        ("Melanoma cases", "dermoscopy", "MONDO:0005105"),
+        ("Melanoma cases", "dermoscopy", "MONDO:0005012"),  # the cutaneous melanoma
         ("fibrotic changes", "X-ray", "MONDO:0002771"),
         # Plurals in -sses; the Mayo endoscopic subscore; PET reference regions; site adjectives.
         ("kidney masses", "CT", "mfles:kidney-tumour"),
