@@ -52,16 +52,12 @@ class Rewrites:
         self.words = index.words
         self.early = early
         self.numbered = NumberedStructures(index)
-        self._narrowing = [
-            (re.compile(n.pattern), n.factor, tuple(f"{a}:" for a in n.answers))
+        compiled = [
+            (n.late, (re.compile(n.pattern), n.factor, tuple(f"{a}:" for a in n.answers), tuple(n.under)))
             for n in rules.narrowing
-            if not n.late
         ]
-        self._late = [
-            (re.compile(n.pattern), n.factor, tuple(f"{a}:" for a in n.answers))
-            for n in rules.narrowing
-            if n.late
-        ]
+        self._narrowing = [rule for late, rule in compiled if not late]
+        self._late = [rule for late, rule in compiled if late]
 
     def resolve(
         self,
@@ -128,7 +124,7 @@ class Rewrites:
     def narrowed(
         self,
         core: list[str],
-        rules: list[tuple[re.Pattern[str], float, tuple[str, ...]]],
+        rules: list[tuple[re.Pattern[str], float, tuple[str, ...], tuple[str, ...]]],
         order: Order,
         *,
         depth: int,
@@ -136,10 +132,11 @@ class Rewrites:
         """Strip a narrowing qualifier and answer the broader term of what is left.
 
         A rule with ``answers`` holds only where what is left is a term of those sources (a grade
-        letter qualifies a disease: "esophagitis-b").
+        letter qualifies a disease: "esophagitis-b"); one with ``under`` only where it is one of
+        those terms or below them (a limb segment qualifies a part of a limb: "VL_thigh").
         """
         phrase = " ".join(core)
-        for pattern, factor, answers in rules:
+        for pattern, factor, answers, under in rules:
             match = pattern.match(phrase)
             if match:
                 rest = match["core"].split()
@@ -149,6 +146,9 @@ class Rewrites:
                     if not inner.curie.startswith(answers) or (
                         broad and self.lesions.too_broad(inner.curie)
                     ):
+                        inner = None
+                if inner and under and inner.curie not in under:
+                    if self.terms.ancestors(inner.curie).isdisjoint(under):
                         inner = None
                 if inner:
                     return inner._replace(

@@ -72,6 +72,8 @@ class _Narrowing(_Rule):
     late: bool = False
     #: Sources whose terms may answer what is left; empty: any.
     answers: list[str] = []
+    #: Terms the answer must be or lie below (a part or a kind of); empty: any.
+    under: list[str] = []
 
 
 class NumberedRule(_Rule):

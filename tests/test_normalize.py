@@ -1179,6 +1179,10 @@ def test_conventions_read_since_set_g(
         ("lesion (SUV)", "PET", "mfles:fdg-avid-lesion"),
         ("tumor", "PET/CT", None),
         ("FDG_lesion", "CT", None),
+        # Thigh and leg muscle codes of musculoskeletal MR; a limb segment after a part of a limb.
+        ("SAR_thigh", "MR", "UBERON:0001373"),
+        ("gracilis_left_thigh", "MR", "UBERON:0000950"),
+        ("GM_calf", "MR", None),  # no grey matter of the calf
     ],
 )
 def test_conventions_read_since_set_h(
