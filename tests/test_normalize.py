@@ -1183,6 +1183,14 @@ def test_conventions_read_since_set_g(
         ("SAR_thigh", "MR", "UBERON:0001373"),
         ("gracilis_left_thigh", "MR", "UBERON:0000950"),
         ("GM_calf", "MR", None),  # no grey matter of the calf
+        # Lymph node stations (IASLC), neck levels, axillary levels.
+        ("LN_station_11R", "CT", "UBERON:0038635"),
+        ("Station 3p", "CT", "UBERON:0038888"),
+        ("station 15", "CT", None),
+        ("neck level V", "CT", "UBERON:0038938"),
+        ("LN_Neck_IIB_R", "CT", "UBERON:0004722"),
+        ("level VII", "CT", None),  # VIIA or VIIB: no one node group
+        ("Ax_Level_III_L", "CT", "UBERON:0001097"),
     ],
 )
 def test_conventions_read_since_set_h(
