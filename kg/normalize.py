@@ -70,7 +70,7 @@ from medfuse.kg.normalize_hits import Hit
 from medfuse.kg.normalize_index import LabelIndex
 from medfuse.kg.normalize_lesions import Lesions
 from medfuse.kg.normalize_rewrite import Rewrites
-from medfuse.kg.normalize_rules import BROAD, EXACT, RULES_FILE, LabelRules, load_rules, words_of
+from medfuse.kg.normalize_rules import BROAD, EXACT, RULES_FILE, LabelRules, Latin, load_rules, words_of
 from medfuse.kg.normalize_sides import SidedTerms
 from medfuse.kg.normalize_text import (
     CURIE,
@@ -386,6 +386,7 @@ class LabelNormalizer:
                 or self._lengthened(raw, words, modality)
                 or self._completed(raw, core, side)
                 or self._compound_finding(raw, folded, modality)
+                or self._latinized(raw, words, side, modality)
             )
             if found is not None:
                 return found
@@ -577,6 +578,34 @@ class LabelNormalizer:
                         update={"raw": raw, "via": "compound", "confidence": confidence}
                     )
         return None
+
+    def _latinized(
+        self, raw: str, words: list[str], side: str | None, modality: str | None
+    ) -> Normalized | None:
+        """Answer a Latin name the ontology does not list, read in English: the head noun
+        translated and put last, the adjectives before it with English endings ("Ventriculus
+        lateralis sinister": left lateral ventricle)."""
+        latin = self.rules.latin
+        index = self.index
+        lowered = [w.casefold() for w in words if not index.side_words.names_side(w.casefold())]
+        if latin is None or len(lowered) < 2 or lowered[0] not in latin.nouns:
+            return None
+        adjectives = [self._english(w, latin) for w in lowered[1:]]
+        english = " ".join([side or "", *adjectives, latin.nouns[lowered[0]]]).strip()
+        found = self.normalize(english, modality=modality)
+        if found.term is None:
+            return None
+        confidence = round(found.confidence * self._conf["latin"], 3)
+        return found.model_copy(update={"raw": raw, "via": "latin", "confidence": confidence})
+
+    def _english(self, word: str, latin: Latin) -> str:
+        """A Latin adjective in English where an ending rule gives a word of the ontology."""
+        if word in latin.words:
+            return latin.words[word]
+        for ending, english in latin.endings:
+            if word.endswith(ending) and (made := word[: -len(ending)] + english) in self.index.vocabulary:
+                return made
+        return word
 
     def _completed(self, raw: str, core: list[str], side: str | None) -> Normalized | None:
         """Answer a name that leaves words out of one anatomy term's label, where that term is

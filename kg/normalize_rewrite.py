@@ -165,6 +165,12 @@ class Rewrites:
             return hit
         if len(core) > 1 and core[-1] in self.words.suffixes:  # "Musc_Constrict_S": superior
             core = [*core[:-1], *self.words.suffixes[core[-1]]]
+        if len(core) > 1 and (latin := self.rules.latin_heads.get(core[0])):
+            # A Latin head written as one letter ("N. opticus"): spelled out, UBERON's Latin
+            # synonym (nervus opticus) answers.
+            hit = self.lookup_deeper([latin, *core[1:]], order, depth, via="expanded")
+            if hit:
+                return hit
         expanded = self.unglue([part for w in core for part in self.words.expansions.get(w, [w])])
         if expanded != core:
             hit = self.lookup_deeper(expanded, order, depth, via="expanded")

@@ -34,6 +34,7 @@ __all__ = [
     "PREDICATES",
     "RULES_FILE",
     "LabelRules",
+    "Latin",
     "NumberedRule",
     "WordFolder",
     "key_words",
@@ -208,6 +209,12 @@ class _FindingsByModality(_Rule):
     words: list[str] = []
 
 
+class Latin(_Rule):
+    nouns: dict[str, str]
+    endings: list[tuple[str, str]]
+    words: dict[str, str] = {}
+
+
 class _Acronyms(_Rule):
     #: MONDO classes whose ontology acronyms may answer an all-capitals code (GBM).
     mondo_under: list[str]
@@ -280,6 +287,10 @@ class LabelRules(BaseModel):
     findings_by_modality: list[_FindingsByModality] = []
     #: Terms that label maps of some modalities mean more narrowly (radiology: skeletal muscle).
     term_in_modality: list[_TermInModality] = []
+    #: Latin names read in English order ("Ventriculus lateralis": lateral ventricle).
+    latin: Latin | None = None
+    #: One-letter heads of Latin names -> the Latin word ("n" of "N. opticus": nervus).
+    latin_heads: dict[str, str] = {}
     #: Head nouns a shortened name never completes to a longer label with ("dense tissue").
     completion_generic_heads: list[str] = []
     #: Position words label files write after the head ("teeth_upper"), read before it.

@@ -1191,6 +1191,13 @@ def test_conventions_read_since_set_g(
         ("LN_Neck_IIB_R", "CT", "UBERON:0004722"),
         ("level VII", "CT", None),  # VIIA or VIIB: no one node group
         ("Ax_Level_III_L", "CT", "UBERON:0001097"),
+        # Latin: a one-letter head spelled out, a name read in English order.
+        ("N. facialis", "MR", "UBERON:0001647"),
+        ("Ventriculus quartus", "MR", "UBERON:0002422"),
+        ("lung_n", "pathology", None),  # "n" is no nerve outside a Latin name
+        # German anatomical names.
+        ("Netzhaut", "OCT", "UBERON:0000966"),
+        ("Kieferhöhle rechts", "CT", "UBERON:0001764"),
     ],
 )
 def test_conventions_read_since_set_h(
