@@ -329,6 +329,15 @@ class LabelNormalizer:
             return self._abstained(raw, "the name has no letters or digits", 1.0)
         if self._no_finding and (found := self._no_finding_class(raw, folded, modality)):
             return found
+        if (
+            modality
+            and _FDI.fullmatch(text)
+            and modality.strip().casefold() in self.rules.bare_tooth_numbers
+        ):
+            # A dental label map names a tooth by its bare FDI number ("36").
+            found = self.normalize(f"tooth {text}", modality=modality)
+            if found.term:
+                return found.model_copy(update={"raw": raw})
         phrase = " ".join(words)
         reason = self._abstentions.reason(phrase, key, late=False)
         if reason:
@@ -699,6 +708,9 @@ class LabelNormalizer:
             reason=reason,
         )
 
+
+#: An FDI tooth number: a permanent (quadrants 1-4, positions 1-8) or primary tooth (5-8, 1-5).
+_FDI = re.compile(r"[1-4][1-8]|[5-8][1-5]")
 
 #: Ways of answering that already read the modality or a curator's decision.
 _DECIDED = frozenset({"curated", "modality", "abbreviation", "curie", "abstain"})

@@ -109,7 +109,12 @@ class Rewrites:
             if caps and letters <= self.rules.short_name + 1
             else int(letters <= self.rules.short_name)
         )
-        hit = self.index.lookup(" ".join(core), core, order, short=short) or self.numbered.hit(core)
+        # A numbered or coded grammar is more precise than a name that happens to share its
+        # words ("upper central incisor": the permanent tooth of the spelled-tooth grammar).
+        numbered = self.numbered.hit(core)
+        if numbered is not None and numbered is not BEYOND:
+            return numbered
+        hit = self.index.lookup(" ".join(core), core, order, short=short) or numbered
         if hit is BEYOND:
             return None  # a numbered name past the count: nothing else may answer
         if hit or depth > 1:

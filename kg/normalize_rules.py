@@ -289,6 +289,8 @@ class LabelRules(BaseModel):
     term_in_modality: list[_TermInModality] = []
     #: Latin names read in English order ("Ventriculus lateralis": lateral ventricle).
     latin: Latin | None = None
+    #: Modalities (case-folded, as written) where a bare FDI number names a tooth ("36").
+    bare_tooth_numbers: list[str] = []
     #: One-letter heads of Latin names -> the Latin word ("n" of "N. opticus": nervus).
     latin_heads: dict[str, str] = {}
     #: Head nouns a shortened name never completes to a longer label with ("dense tissue").

@@ -1198,6 +1198,11 @@ def test_conventions_read_since_set_g(
         # German anatomical names.
         ("Netzhaut", "OCT", "UBERON:0000966"),
         ("Kieferhöhle rechts", "CT", "UBERON:0001764"),
+        # A spelled permanent tooth with its side; a bare FDI number on a dental image only.
+        ("Upper Left Lateral Incisor", "CBCT", "UBERON:8490032"),
+        ("47", "X-ray", "UBERON:8490009"),
+        ("47", "MR", None),
+        ("49", "X-ray", None),
     ],
 )
 def test_conventions_read_since_set_h(
