@@ -422,14 +422,27 @@ class LabelNormalizer:
     # ------------------------------------------------------------------ steps
     def _unnumbered(self, raw: str, folded: list[str], modality: str | None) -> Normalized | None:
         """Answer a name that numbers instances of a target or lesion ("GTV1", "lesion_2",
-        "Nodule_Lung_1"): its last word is a number, and a word before it an instance head."""
+        "Nodule_Lung_1"): its last word is a number, and a word before it an instance head; or of
+        an organ by one digit ("spleen_1")."""
         instances = self.index.words.instances
-        if (
-            len(folded) < 2
-            or not folded[-1].isdigit()
-            or instances.isdisjoint(folded[:-1])
-        ):
+        if len(folded) < 2 or not folded[-1].isdigit():
             return None
+        if instances.isdisjoint(folded[:-1]):
+            # An organ numbered as an instance ("spleen_1"): only a single digit, never a name
+            # a numbered grammar reads ("Liver_Seg_2"), and only an anatomy term answers.
+            rest = folded[:-1]
+            if (
+                len(folded[-1]) > 1
+                or any(w.isdigit() for w in rest)
+                or self.rewrites.numbered.beyond(folded) is not None
+            ):
+                return None
+            found = self.normalize(" ".join(rest), modality=modality)
+            # Read directly, not by dropping words ("Liver_Seg_2" is a segment, not the liver).
+            if not (found.term or "").startswith("UBERON:") or found.via not in _DIRECT:
+                return None
+            confidence = round(found.confidence * self._conf["filler"], 3)
+            return found.model_copy(update={"raw": raw, "confidence": confidence})
         found = self.normalize(" ".join(folded[:-1]), modality=modality)
         return found.model_copy(update={"raw": raw}) if found.term else None
 
@@ -711,6 +724,9 @@ class LabelNormalizer:
 
 #: An FDI tooth number: a permanent (quadrants 1-4, positions 1-8) or primary tooth (5-8, 1-5).
 _FDI = re.compile(r"[1-4][1-8]|[5-8][1-5]")
+
+#: Ways of answering that read a name as written, or with a side or a spelling variant only.
+_DIRECT = frozenset({"label", "synonym", "variant", "tokens", "laterality", "curated"})
 
 #: Ways of answering that already read the modality or a curator's decision.
 _DECIDED = frozenset({"curated", "modality", "abbreviation", "curie", "abstain"})

@@ -1203,6 +1203,11 @@ def test_conventions_read_since_set_g(
         ("47", "X-ray", "UBERON:8490009"),
         ("47", "MR", None),
         ("49", "X-ray", None),
+        # A PET quantity after a reference region; an organ numbered as an instance, not a segment.
+        ("spleen_SUVmax", "PET", "UBERON:0002106"),
+        ("kidney_2", "CT", "UBERON:0002113"),
+        ("Vermis_4_5", "MR", None),
+        ("advanced gastric cancer", "endoscopy", "MONDO:0001056"),
     ],
 )
 def test_conventions_read_since_set_h(
