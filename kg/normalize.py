@@ -200,6 +200,8 @@ class LabelNormalizer:
             )
             for rule in self.rules.findings_by_modality
         ]
+        #: The pattern of FreeSurfer's Destrieux parcel names, if the rules give one.
+        self._destrieux = re.compile(self.rules.destrieux.pattern) if self.rules.destrieux else None
         #: Term -> modality word -> the term label maps of that modality mean by it.
         self._in_modality: dict[str, dict[str, str]] = {}
         for rule in self.rules.term_in_modality:
@@ -277,6 +279,9 @@ class LabelNormalizer:
         key = normalize_key(text)
         if index.by_modality and (by_modality := index.modality_rule(key, modalities)):
             return self._answer(raw, by_modality)
+        if self._destrieux and (match := self._destrieux.match(text)):
+            if found := self._destrieux_parcel(raw, match, modality):
+                return found
         if self._findings_by_modality and (found := self._modality_finding(raw, text, modalities)):
             return found
         row = index.curated.get(key)
@@ -644,6 +649,28 @@ class LabelNormalizer:
         term = self._objects.get(core[-1]) if core and not side else None
         return self._answer(raw, Hit(term, "object", self._conf["object"], BROAD)) if term else None
 
+    def _destrieux_parcel(
+        self, raw: str, match: re.Match[str], modality: str | None
+    ) -> Normalized | None:
+        """Answer a Destrieux parcel ("ctx_lh_G_pariet_inf-Angular": the angular gyrus): the
+        last part alone where it is no position, else all parts, then fewer from the end."""
+        rules = self.rules.destrieux
+        assert rules is not None
+        side = "left" if match["hemi"].casefold() == "lh" else "right"
+        head = rules.heads[match["kind"].casefold()]
+        parts = [
+            [rules.words.get(w, w) for w in part.casefold().split("_") if w]
+            for part in match["rest"].split("-")
+        ]
+        tries = [parts[-1]] if len(parts) > 1 and not set(parts[-1]) & set(rules.positions) else []
+        tries += [sum(parts[:n], []) for n in range(len(parts), 0, -1)]
+        for words in tries:
+            found = self.normalize(" ".join([side, *words, head]), modality=modality)
+            if (found.term or "").startswith("UBERON:") and found.via in _DIRECT:
+                confidence = round(found.confidence * self._conf["latin"], 3)
+                return found.model_copy(update={"raw": raw, "via": "atlas", "confidence": confidence})
+        return None
+
     def _modality_finding(
         self, raw: str, text: str, modalities: frozenset[str]
     ) -> Normalized | None:
@@ -726,7 +753,7 @@ class LabelNormalizer:
 _FDI = re.compile(r"[1-4][1-8]|[5-8][1-5]")
 
 #: Ways of answering that read a name as written, or with a side or a spelling variant only.
-_DIRECT = frozenset({"label", "synonym", "variant", "tokens", "laterality", "curated"})
+_DIRECT = frozenset({"label", "synonym", "variant", "tokens", "laterality", "curated", "expanded"})
 
 #: Ways of answering that already read the modality or a curator's decision.
 _DECIDED = frozenset({"curated", "modality", "abbreviation", "curie", "abstain"})

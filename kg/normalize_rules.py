@@ -33,6 +33,7 @@ __all__ = [
     "NARROW",
     "PREDICATES",
     "RULES_FILE",
+    "Destrieux",
     "LabelRules",
     "Latin",
     "NumberedRule",
@@ -215,6 +216,13 @@ class Latin(_Rule):
     words: dict[str, str] = {}
 
 
+class Destrieux(_Rule):
+    pattern: str
+    heads: dict[str, str]
+    words: dict[str, str]
+    positions: list[str] = []
+
+
 class _Acronyms(_Rule):
     #: MONDO classes whose ontology acronyms may answer an all-capitals code (GBM).
     mondo_under: list[str]
@@ -289,6 +297,8 @@ class LabelRules(BaseModel):
     term_in_modality: list[_TermInModality] = []
     #: Latin names read in English order ("Ventriculus lateralis": lateral ventricle).
     latin: Latin | None = None
+    #: FreeSurfer's Destrieux parcel names ("ctx_lh_G_front_sup").
+    destrieux: Destrieux | None = None
     #: Modalities (case-folded, as written) where a bare FDI number names a tooth ("36").
     bare_tooth_numbers: list[str] = []
     #: One-letter heads of Latin names -> the Latin word ("n" of "N. opticus": nervus).

@@ -1208,6 +1208,13 @@ def test_conventions_read_since_set_g(
         ("kidney_2", "CT", "UBERON:0002113"),
         ("Vermis_4_5", "MR", None),
         ("advanced gastric cancer", "endoscopy", "MONDO:0001056"),
+        # FreeSurfer's Destrieux parcels; stones; a sided bronchus; the part of an organ a tumour spares.
+        ("ctx_rh_G_pariet_inf-Supramar", "MR", "UBERON:0002688"),
+        ("ctx_lh_S_calcarine", "MR", "UBERON:0002586"),
+        ("ureteric calculi", "CT", "MONDO:0007009"),
+        ("bronchus left", "CT", "UBERON:0002178"),
+        ("Kidney_Uninvolved", "CT", "UBERON:0002113"),
+        ("Normal Fundus", "fundus", "mfles:healthy"),
     ],
 )
 def test_conventions_read_since_set_h(
