@@ -1215,6 +1215,12 @@ def test_conventions_read_since_set_g(
         ("bronchus left", "CT", "UBERON:0002178"),
         ("Kidney_Uninvolved", "CT", "UBERON:0002113"),
         ("Normal Fundus", "fundus", "mfles:healthy"),
+        # A fracture's fragment, a muscle's named head, German "re", "frac" for fracture.
+        ("rib fracture fragments", "CT", "mfles:rib-fracture"),
+        ("triceps brachii long head", "MR", "UBERON:0001509"),
+        ("femur head", "CT", "UBERON:0006767"),  # a bone's head is its own term
+        ("Niere re", "CT", "UBERON:0004539"),
+        ("rib_frac", "CT", "mfles:rib-fracture"),
     ],
 )
 def test_conventions_read_since_set_h(
