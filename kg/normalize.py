@@ -200,6 +200,17 @@ class LabelNormalizer:
             )
             for rule in self.rules.findings_by_modality
         ]
+        #: Compartment adjective -> the abbreviation row of the finding it names alone, and the
+        #: modalities where it does ("subdural" on head CT: SDH).
+        self._compartments: dict[str, Abbreviation] = {}
+        if found_in := self.rules.compartment_findings:
+            heads = set(found_in.heads)
+            for row in abbreviations:
+                words = row.expansion.casefold().split()
+                if len(words) == 2 and words[1] in heads and row.object_id != NO_TERM:
+                    if not row.modalities or set(row.modalities) & set(found_in.modalities):
+                        self._compartments.setdefault(words[0], row)
+        self._compartment_modalities = frozenset(found_in.modalities) if found_in else frozenset()
         #: The pattern of FreeSurfer's Destrieux parcel names, if the rules give one.
         self._destrieux = re.compile(self.rules.destrieux.pattern) if self.rules.destrieux else None
         #: Term -> modality word -> the term label maps of that modality mean by it.
@@ -334,6 +345,13 @@ class LabelNormalizer:
             return self._abstained(raw, "the name has no letters or digits", 1.0)
         if self._no_finding and (found := self._no_finding_class(raw, folded, modality)):
             return found
+        if (
+            len(folded) == 1
+            and (row := self._compartments.get(folded[0]))
+            and modalities & self._compartment_modalities
+        ):
+            # "subdural" on head CT: the subdural haematoma of the abbreviation table.
+            return self._answer(raw, index.abbreviations.row_hit(row))
         if (
             modality
             and _FDI.fullmatch(text)

@@ -223,6 +223,11 @@ class Destrieux(_Rule):
     positions: list[str] = []
 
 
+class _CompartmentFindings(_Rule):
+    modalities: list[str]
+    heads: list[str]
+
+
 class _Acronyms(_Rule):
     #: MONDO classes whose ontology acronyms may answer an all-capitals code (GBM).
     mondo_under: list[str]
@@ -297,6 +302,8 @@ class LabelRules(BaseModel):
     term_in_modality: list[_TermInModality] = []
     #: Latin names read in English order ("Ventriculus lateralis": lateral ventricle).
     latin: Latin | None = None
+    #: Findings named by their compartment alone in some modalities ("subdural" on head CT).
+    compartment_findings: _CompartmentFindings | None = None
     #: FreeSurfer's Destrieux parcel names ("ctx_lh_G_front_sup").
     destrieux: Destrieux | None = None
     #: Modalities (case-folded, as written) where a bare FDI number names a tooth ("36").

@@ -1221,6 +1221,18 @@ def test_conventions_read_since_set_g(
         ("femur head", "CT", "UBERON:0006767"),  # a bone's head is its own term
         ("Niere re", "CT", "UBERON:0004539"),
         ("rib_frac", "CT", "mfles:rib-fracture"),
+        # Head CT haemorrhage by its compartment; RFMiD fundus codes; artefacts and objects by head.
+        ("Epidural", "CT", "mfles:intracranial-haemorrhage"),
+        ("epidural", "US", None),
+        ("CRVO", "fundus", "MONDO:0002303"),
+        ("motion_blur", "MR", "mfles:imaging-artefact"),
+        ("bulldog clamp", "endoscopy", "mfanat:surgical-instrument"),
+        # Grey matter UBERON names by its cortex; a region's cortex named after the region.
+        ("Cerebellar_Grey", "PET", "UBERON:0002129"),
+        ("Parietal Operculum Cortex", "MR", "UBERON:0002911"),
+        ("Left-Cerebellum-Cortex", "MR", "UBERON:0002129"),
+        ("clavicle fracture", "X-ray", "MONDO:0005315"),
+        ("humerus fracture", "X-ray", "MONDO:0005319"),  # MONDO's own term
     ],
 )
 def test_conventions_read_since_set_h(
