@@ -62,6 +62,7 @@ import gc
 import re
 from collections.abc import Mapping, Sequence
 from functools import cache
+from itertools import chain
 
 from pydantic import BaseModel, ConfigDict
 
@@ -69,8 +70,17 @@ from medfuse.kg.namespaces import MF, compress
 from medfuse.kg.normalize_hits import Hit
 from medfuse.kg.normalize_index import LabelIndex
 from medfuse.kg.normalize_lesions import Lesions
+from medfuse.kg.normalize_modality import ModalityReadings
 from medfuse.kg.normalize_rewrite import Rewrites
-from medfuse.kg.normalize_rules import BROAD, EXACT, RULES_FILE, LabelRules, Latin, load_rules, words_of
+from medfuse.kg.normalize_rules import (
+    BROAD,
+    EXACT,
+    RULES_FILE,
+    LabelRules,
+    Latin,
+    load_rules,
+    words_of,
+)
 from medfuse.kg.normalize_sides import SidedTerms
 from medfuse.kg.normalize_text import (
     CURIE,
@@ -185,41 +195,19 @@ class LabelNormalizer:
         self.rewrites = Rewrites(index, self.sides, self.lesions, early=self._abstentions.early)
         #: The words of lesion kinds a compound may end in, longest first ("metastasen").
         self._compound_kinds = sorted(
-            {w for words in self.rules.lesion.kinds.values() for w in index.fold(words) if len(w) >= 4},
+            {
+                w
+                for words in self.rules.lesion.kinds.values()
+                for w in index.fold(words)
+                if len(w) >= 4
+            },
             key=len,
             reverse=True,
         )
-        #: (modality words, term, finding words, words allowed beside them) per modality rule.
-        kind_words = self.rules.lesion.kinds
-        self._findings_by_modality = [
-            (
-                frozenset(rule.modalities),
-                rule.term,
-                frozenset(index.fold(w for kind in rule.kinds for w in kind_words[kind])),
-                frozenset(index.fold(rule.words)),
-            )
-            for rule in self.rules.findings_by_modality
-        ]
-        #: Compartment adjective -> the abbreviation row of the finding it names alone, and the
-        #: modalities where it does ("subdural" on head CT: SDH).
-        self._compartments: dict[str, Abbreviation] = {}
-        if found_in := self.rules.compartment_findings:
-            heads = set(found_in.heads)
-            for row in abbreviations:
-                words = row.expansion.casefold().split()
-                if len(words) == 2 and words[1] in heads and row.object_id != NO_TERM:
-                    if not row.modalities or set(row.modalities) & set(found_in.modalities):
-                        self._compartments.setdefault(words[0], row)
-        self._compartment_modalities = frozenset(found_in.modalities) if found_in else frozenset()
+        #: What the label maps of a modality mean by a name or a term.
+        self.modality_readings = ModalityReadings(index, rules, abbreviations)
         #: The pattern of FreeSurfer's Destrieux parcel names, if the rules give one.
         self._destrieux = re.compile(self.rules.destrieux.pattern) if self.rules.destrieux else None
-        #: Term -> modality word -> the term label maps of that modality mean by it.
-        self._in_modality: dict[str, dict[str, str]] = {}
-        for rule in self.rules.term_in_modality:
-            for term in rule.terms:
-                self._in_modality.setdefault(term, {}).update(
-                    dict.fromkeys(rule.modalities, rule.answer)
-                )
         no_finding = self.rules.no_finding
         #: The "no finding" class names: folded names said alone, negations, heads after "normal".
         self._no_finding = no_finding and (
@@ -248,10 +236,11 @@ class LabelNormalizer:
         ('UBERON:0008952', 'upper lobe of left lung', 'skos:exactMatch')
         """
         found = self._normalize(raw, modality)
-        if found.term in self._in_modality and found.via not in _DECIDED:
-            modalities = (self.index.modality_memo.get(modality) or self.index.modalities(modality))[0]
-            meant = self._in_modality[found.term]
-            term = next((meant[m] for m in sorted(modalities) if m in meant), None)
+        if found.term and found.via not in _DECIDED:
+            modalities = (
+                self.index.modality_memo.get(modality) or self.index.modalities(modality)
+            )[0]
+            term = self.modality_readings.narrowed(found.term, modalities)
             # A narrower term always; a sibling ("vitreous body" for "vitreous humor") only where
             # the name does not write out the term it found.
             if term and (
@@ -290,11 +279,11 @@ class LabelNormalizer:
         key = normalize_key(text)
         if index.by_modality and (by_modality := index.modality_rule(key, modalities)):
             return self._answer(raw, by_modality)
-        if self._destrieux and (match := self._destrieux.match(text)):
-            if found := self._destrieux_parcel(raw, match, modality):
-                return found
-        if self._findings_by_modality and (found := self._modality_finding(raw, text, modalities)):
+        match = self._destrieux.match(text) if self._destrieux else None
+        if match and (found := self._destrieux_parcel(raw, match, modality)):
             return found
+        if finding := self.modality_readings.finding(text, modalities):
+            return self._answer(raw, finding)
         row = index.curated.get(key)
         if row is not None:
             return self._from_row(raw, row, modalities)
@@ -345,18 +334,9 @@ class LabelNormalizer:
             return self._abstained(raw, "the name has no letters or digits", 1.0)
         if self._no_finding and (found := self._no_finding_class(raw, folded, modality)):
             return found
-        if (
-            len(folded) == 1
-            and (row := self._compartments.get(folded[0]))
-            and modalities & self._compartment_modalities
-        ):
-            # "subdural" on head CT: the subdural haematoma of the abbreviation table.
-            return self._answer(raw, index.abbreviations.row_hit(row))
-        if (
-            modality
-            and _FDI.fullmatch(text)
-            and modality.strip().casefold() in self.rules.bare_tooth_numbers
-        ):
+        if compartment := self.modality_readings.compartment(folded, modalities):
+            return self._answer(raw, compartment)  # "subdural" on head CT
+        if self.modality_readings.is_tooth_number(text, modality):
             # A dental label map names a tooth by its bare FDI number ("36").
             found = self.normalize(f"tooth {text}", modality=modality)
             if found.term:
@@ -367,7 +347,9 @@ class LabelNormalizer:
             return self._abstained(raw, reason, self._conf["abstain_pattern"])
         side, core, spelled = index.side_words.split(folded, inner=index.fold(inner))
         if side and not core and not inner:  # "gauche", "links": a side in any language
-            return self._abstained(raw, "a side alone names no structure", self._conf["abstain_pattern"])
+            return self._abstained(
+                raw, "a side alone names no structure", self._conf["abstain_pattern"]
+            )
         if side == "both":
             spelled = core
         if side and core and (sided := self.sides.sided_code(core, side, modalities, order)):
@@ -389,11 +371,11 @@ class LabelNormalizer:
                 hit = self.rewrites.resolve(core, spelled, side, order, caps=caps)
             if hit is None and caps and len(folded) == 1:
                 hit = self.rewrites.acronym(folded[0])
-        if hit is not None and hit.via == "narrowing" and (whole := index.completion(core)):
+        whole = index.completion(core) if hit is not None and hit.via == "narrowing" else None
+        if hit is not None and whole and hit.curie in index.terms.ancestors(whole):
             # A word the narrowing dropped ("upper" of "upper teeth") is kept by a term that
             # names all of them and is a kind or part of the narrowed answer.
-            if hit.curie in index.terms.ancestors(whole):
-                hit = Hit(whole, "completed", self._conf["completed"])
+            hit = Hit(whole, "completed", self._conf["completed"])
         classes = index.kinds_of.of_name(core)
         disagreeing = hit if hit is not None and not self._agrees(classes, hit) else None
         if disagreeing is not None:
@@ -499,7 +481,8 @@ class LabelNormalizer:
         last = index.fold(words[-1:])[0]
         own = modality is not None and index.modalities(last)[0] == index.modalities(modality)[0]
         if not own and (
-            len(words) < 3 or (last not in index.words.fillers and last not in index.dataset_suffixes)
+            len(words) < 3
+            or (last not in index.words.fillers and last not in index.dataset_suffixes)
         ):
             return None
         found = self.normalize(" ".join(words[:-1]), modality=modality)
@@ -545,7 +528,9 @@ class LabelNormalizer:
             return None
         fitting: dict[str, list[tuple[float, list[str]]]] = {}
         for reading in readings:
-            found = index.pick(index.sets.get(index.word_set(index.fold(reading))), index.order, short=0)
+            found = index.pick(
+                index.sets.get(index.word_set(index.fold(reading))), index.order, short=0
+            )
             if found is not None:
                 fitting.setdefault(found[1], []).append((found[0], reading))
         if len(fitting) != 1:
@@ -597,7 +582,11 @@ class LabelNormalizer:
         index = self.index
         words = index.word_set(w for w in core if w not in index.words.fillers)
         curie = index.last_resort.get(" ".join(sorted(words)))
-        return self._answer(raw, Hit(curie, "last resort", self._conf["last_resort"])) if curie else None
+        return (
+            self._answer(raw, Hit(curie, "last resort", self._conf["last_resort"]))
+            if curie
+            else None
+        )
 
     def _compound_finding(
         self, raw: str, folded: list[str], modality: str | None
@@ -648,7 +637,10 @@ class LabelNormalizer:
         if word in latin.words:
             return latin.words[word]
         for ending, english in latin.endings:
-            if word.endswith(ending) and (made := word[: -len(ending)] + english) in self.index.vocabulary:
+            if (
+                word.endswith(ending)
+                and (made := word[: -len(ending)] + english) in self.index.vocabulary
+            ):
                 return made
         return word
 
@@ -681,29 +673,14 @@ class LabelNormalizer:
             for part in match["rest"].split("-")
         ]
         tries = [parts[-1]] if len(parts) > 1 and not set(parts[-1]) & set(rules.positions) else []
-        tries += [sum(parts[:n], []) for n in range(len(parts), 0, -1)]
+        tries += [list(chain.from_iterable(parts[:n])) for n in range(len(parts), 0, -1)]
         for words in tries:
             found = self.normalize(" ".join([side, *words, head]), modality=modality)
             if (found.term or "").startswith("UBERON:") and found.via in _DIRECT:
                 confidence = round(found.confidence * self._conf["latin"], 3)
-                return found.model_copy(update={"raw": raw, "via": "atlas", "confidence": confidence})
-        return None
-
-    def _modality_finding(
-        self, raw: str, text: str, modalities: frozenset[str]
-    ) -> Normalized | None:
-        """Answer a name of generic finding and tracer words only ("FDG_lesion", "tumour (PET)")
-        with the finding the label maps of its modality outline (``findings_by_modality``)."""
-        for modality_words, term, kinds, allowed in self._findings_by_modality:
-            if modalities.isdisjoint(modality_words):
-                continue
-            folded = self.index.fold(words_of(text))
-            if (
-                any(w in kinds for w in folded)
-                and any(w in allowed for w in folded)
-                and all(w in kinds or w in allowed for w in folded)
-            ):
-                return self._answer(raw, Hit(term, "modality", self._conf["abbreviation_modality"]))
+                return found.model_copy(
+                    update={"raw": raw, "via": "atlas", "confidence": confidence}
+                )
         return None
 
     def _no_finding_class(
@@ -766,9 +743,6 @@ class LabelNormalizer:
             reason=reason,
         )
 
-
-#: An FDI tooth number: a permanent (quadrants 1-4, positions 1-8) or primary tooth (5-8, 1-5).
-_FDI = re.compile(r"[1-4][1-8]|[5-8][1-5]")
 
 #: Ways of answering that read a name as written, or with a side or a spelling variant only.
 _DIRECT = frozenset({"label", "synonym", "variant", "tokens", "laterality", "curated", "expanded"})

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from functools import cached_property
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
 from itertools import chain, repeat
 from typing import TypeVar
 
@@ -54,6 +54,7 @@ _K = TypeVar("_K")
 
 #: A run of letters in a dataset name ("FeTA" in "FeTA 2022", "ISIC" in "ISIC18").
 _ALPHA_RUN = re.compile(r"[A-Za-z]+")
+
 
 class LabelIndex:
     """Every name that may answer a label name, indexed; and the lookups in the indexes.
@@ -288,9 +289,12 @@ class LabelIndex:
             folded = " ".join(self.fold(words_of(key, split_case=False)))
             labels = [c for rank, c in self.folded(folded) if not rank]
             # A catalog's anatomy value ("Polyps": the digestive tract) never hides a label.
-            if len(allowed) == 1 and labels in ([], allowed):
-                if self.catalog.setdefault(folded, allowed[0]) == allowed[0]:
-                    self.catalog_written.setdefault(folded, set()).add(normalize_key(key))
+            if (
+                len(allowed) == 1
+                and labels in ([], allowed)
+                and self.catalog.setdefault(folded, allowed[0]) == allowed[0]
+            ):
+                self.catalog_written.setdefault(folded, set()).add(normalize_key(key))
 
     def dataset_words(self, names: Iterable[str]) -> frozenset[str]:
         """The short names of catalog datasets that label files append to a structure's name

@@ -53,7 +53,15 @@ class Rewrites:
         self.early = early
         self.numbered = NumberedStructures(index)
         compiled = [
-            (n.late, (re.compile(n.pattern), n.factor, tuple(f"{a}:" for a in n.answers), tuple(n.under)))
+            (
+                n.late,
+                (
+                    re.compile(n.pattern),
+                    n.factor,
+                    tuple(f"{a}:" for a in n.answers),
+                    tuple(n.under),
+                ),
+            )
             for n in rules.narrowing
         ]
         self._narrowing = [rule for late, rule in compiled if not late]
@@ -152,9 +160,13 @@ class Rewrites:
                         broad and self.lesions.too_broad(inner.curie)
                     ):
                         inner = None
-                if inner and under and inner.curie not in under:
-                    if self.terms.ancestors(inner.curie).isdisjoint(under):
-                        inner = None
+                if (
+                    inner
+                    and under
+                    and inner.curie not in under
+                    and self.terms.ancestors(inner.curie).isdisjoint(under)
+                ):
+                    inner = None
                 if inner:
                     return inner._replace(
                         via="narrowing",
