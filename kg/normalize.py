@@ -2,18 +2,23 @@
 
 Label files name the same structure in many ways: ``kidney_left``, ``Kidney_L``, ``Lt. Kidney``,
 ``LeftKidney``, ``left kidney``, ``kidney_left.nii.gz``. :class:`LabelNormalizer` cuts off a file
-name's extension, then tries, in order: rules and alternate names that depend on the modality
-("macula" on a fundus photograph), the curated table
+name's extension and joins a word a hyphen splits ("mid-brain"), then tries, in order: rules and
+alternate names that depend on the modality ("macula" on a fundus photograph), FreeSurfer's
+Destrieux parcels (``ctx_lh_G_front_sup``), findings a modality's maps name by generic words
+(``FDG_lesion`` on PET), the curated table
 (``ontology/mappings/label-synonyms.sssom.tsv``), standard abbreviations read in the modality
 (``label-abbreviations.tsv``: "SMA" on CT, ambiguous ones abstain), words in parentheses (an
-apposition, "Bile duct (CBD)", or a qualifier, "nodule (thyroid)"), names that say nothing
-(``label_3``, ``background``, a side alone), the labels and exact synonyms of UBERON, MONDO, CL,
+apposition, "Bile duct (CBD)", or a qualifier, "nodule (thyroid)"), classes of no finding ("no
+tumour", "negative", "normal tissue"), a compartment that names a head CT haemorrhage
+("subdural"), a bare FDI number on a dental image, names that say nothing (``label_3``,
+``background``, a side alone, a Roman numeral alone), the labels and exact synonyms of UBERON, MONDO, CL,
 the medfuse lesion terms and medfuse's anatomy additions (organelles, surgical instruments) plus
 curated Latin and alternate names (``label-alternate-names.tsv``), as written,
 then with case, separators, plurals, ordinals and British spelling folded, then as a set of words;
 laterality (the sided UBERON term where one exists, else the unsided term as
-``skos:broadMatch``), numbered vertebrae, ribs, discs and Couinaud segments, lesion names with
-their site, and cautious fallbacks: abbreviations, TG-263 part-and-side suffixes (``Eye_AL``) and
+``skos:broadMatch``), numbered vertebrae, ribs, discs, Couinaud segments, teeth, cranial nerves
+and lymph node stations and levels (a numbered grammar before a name that shares its words),
+lesion names with their site, and cautious fallbacks: abbreviations, TG-263 part-and-side suffixes (``Eye_AL``) and
 qualifier letters (``Musc_Constrict_S``), FreeSurfer glosses
 (``Left-IOG---inferior-occipital-gyrus``; a code before its name without the separator, ``Left
 PCgG posterior cingulate gyrus``, read last), Harvard-Oxford qualifiers after a comma (``Cingulate
@@ -22,7 +27,11 @@ Gyrus, anterior division``, read first), glued prefixes and compounds (``superio
 "blood pool" is its cavity, "gall stones" are gallstones), site and disease adjectives
 ("glaucomatous"), filler words, grades of a disease (``esophagitis-b``), a term's name with words
 of its own names (``Axis_C2``), missing heads (a bare word that several heads fit abstains unless
-the modality prefers one), instance numbers (``GTV2``) and, last, one typing slip in a long word.
+the modality prefers one), instance numbers (``GTV2``), one typing slip in a long word and, last, a name that shortens one
+anatomy term's label (``cervical_cord``), a German compound of a site and a finding
+(``Nierenzyste``) and a Latin name read in English order (``Ventriculus lateralis sinister``).
+A term that a modality's maps mean more narrowly is narrowed (muscle tissue on CT: skeletal
+muscle tissue).
 
 Head-noun agreement guards every rule-found answer: a name that says bone, vein, artery, nerve,
 gland, muscle, cortex or a disease word never answers a term of another kind ("pubic bone" is not
@@ -44,7 +53,8 @@ own module:
 - :mod:`~medfuse.kg.normalize_abbreviations`: abbreviations read in the label map's modality;
 - :mod:`~medfuse.kg.normalize_sides`: laterality;
 - :mod:`~medfuse.kg.normalize_lesions`: lesions and the sites of findings;
-- :mod:`~medfuse.kg.normalize_numbered`: vertebrae, ribs, discs and liver segments;
+- :mod:`~medfuse.kg.normalize_numbered`: vertebrae, ribs, discs, liver segments, teeth, nodes;
+- :mod:`~medfuse.kg.normalize_modality`: what a modality's label maps mean by a name or term;
 - :mod:`~medfuse.kg.normalize_rewrite`: the cautious rules that rewrite a name's core;
 - :mod:`~medfuse.kg.normalize_agreement`: head-noun agreement;
 - :mod:`~medfuse.kg.normalize_hits`: the values the steps hand each other.
