@@ -24,6 +24,10 @@ from medfuse.loaders.tokens import normalize as normalize_key
 
 __all__ = ["NumberedStructures", "real"]
 
+#: A run of letters a pattern spells out; a Roman numeral of up to four letters.
+_WORD = re.compile(r"[a-z]{2,}")
+_ROMAN = re.compile(r"[ivx]{1,4}[ab]?")
+
 
 class NumberedStructures:
     """The rules' numbered grammars, compiled, read against the index."""
@@ -31,6 +35,17 @@ class NumberedStructures:
     def __init__(self, index: LabelIndex) -> None:
         self.index = index
         self._rules = [([re.compile(p) for p in n.patterns], n) for n in index.rules.numbered]
+        #: Every word the grammars' patterns spell out ("tooth", "station", "canine"...): a name
+        #: with none of them, no number and no Roman numeral is no numbered name.
+        self._words = frozenset(
+            word for n in index.rules.numbered for p in n.patterns for word in _WORD.findall(p)
+        )
+
+    def may_be(self, core: list[str]) -> bool:
+        """Whether a grammar could read the name at all (a cheap test before :meth:`hit`)."""
+        return any(
+            w in self._words or _ROMAN.fullmatch(w) or any(c.isdigit() for c in w) for w in core
+        )
 
     def hit(self, core: list[str]) -> Hit | None:
         """Return the numbered structure a name is, :data:`BEYOND` past the count, or None."""

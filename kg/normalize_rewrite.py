@@ -119,7 +119,7 @@ class Rewrites:
         )
         # A numbered or coded grammar is more precise than a name that happens to share its
         # words ("upper central incisor": the permanent tooth of the spelled-tooth grammar).
-        numbered = self.numbered.hit(core)
+        numbered = self.numbered.hit(core) if self.numbered.may_be(core) else None
         if numbered is not None and numbered is not BEYOND:
             return numbered
         hit = self.index.lookup(" ".join(core), core, order, short=short) or numbered
