@@ -1233,6 +1233,12 @@ def test_conventions_read_since_set_g(
         ("Left-Cerebellum-Cortex", "MR", "UBERON:0002129"),
         ("clavicle fracture", "X-ray", "MONDO:0005315"),
         ("humerus fracture", "X-ray", "MONDO:0005319"),  # MONDO's own term
+        # Quadrant letters and a spelled tooth; a single letter is a code; instruments by head.
+        ("LR 1st Premolar", "CBCT", "UBERON:8490012"),
+        ("D", "fundus", None),
+        ("irrigation-instrument", "endoscopy", "mfanat:surgical-instrument"),
+        ("callus rib fracture", "X-ray", "mfles:rib-fracture"),
+        ("HHD", "MR", "MONDO:0001302"),
     ],
 )
 def test_conventions_read_since_set_h(
