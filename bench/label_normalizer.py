@@ -202,9 +202,10 @@ def main() -> None:
 
     print(f"start-up: terms {loaded - started:.2f} s, normalizer indexes {built - loaded:.2f} s")
     print()
-    sets = [s for s in label_sets() if not (s.fresh and args.dev_only)]
+    listed = label_sets()
+    sets = [s for s in listed if not (s.fresh and args.dev_only)]
     # A further file of a listed set ("-h.adjudicated.tsv" of "-h.tsv") shares its status.
-    status = {s.path.name.removesuffix(".tsv") + ".": s.status for s in label_sets()}
+    status = {s.path.name.removesuffix(".tsv") + ".": s.status for s in listed}
     sets += [
         LabelSet(
             path,

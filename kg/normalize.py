@@ -205,14 +205,7 @@ class LabelNormalizer:
         self.rewrites = Rewrites(index, self.sides, self.lesions, early=self._abstentions.early)
         #: The words of lesion kinds a compound may end in, longest first ("metastasen").
         self._compound_kinds = sorted(
-            {
-                w
-                for words in self.rules.lesion.kinds.values()
-                for w in index.fold(words)
-                if len(w) >= 4
-            },
-            key=len,
-            reverse=True,
+            (w for w in index.words.kinds if len(w) >= 4), key=len, reverse=True
         )
         #: What the label maps of a modality mean by a name or a term.
         self.modality_readings = ModalityReadings(index, rules, abbreviations)
@@ -687,7 +680,7 @@ class LabelNormalizer:
         for words in tries:
             found = self.normalize(" ".join([side, *words, head]), modality=modality)
             if (found.term or "").startswith("UBERON:") and found.via in _DIRECT:
-                confidence = round(found.confidence * self._conf["latin"], 3)
+                confidence = round(found.confidence * self._conf["atlas"], 3)
                 return found.model_copy(
                     update={"raw": raw, "via": "atlas", "confidence": confidence}
                 )

@@ -44,15 +44,14 @@ class ModalityReadings:
     ) -> None:
         self._index = index
         self._conf = rules.confidence
-        fold = index.fold
-        kinds = rules.lesion.kinds
+        kinds = index.words.kinds  # folded word -> its lesion kind
         #: (modality words, term, finding words, words allowed beside them) per rule.
         self._findings = [
             (
                 frozenset(rule.modalities),
                 rule.term,
-                frozenset(fold(w for kind in rule.kinds for w in kinds[kind])),
-                frozenset(fold(rule.words)),
+                frozenset(w for w, kind in kinds.items() if kind in rule.kinds),
+                frozenset(index.fold(rule.words)),
             )
             for rule in rules.findings_by_modality
         ]
