@@ -109,7 +109,7 @@ def curated_names() -> dict[str, str]:
     from rdflib.namespace import SKOS
 
     from medfuse.kg.normalize_rules import load_rules
-    from medfuse.kg.normalize_vocab import read_abbreviations, read_alternate_names
+    from medfuse.kg.normalize_vocab import read_abbreviations, read_alternate_names, read_words
     from medfuse.loaders.mappings import read_sssom
     from medfuse.loaders.tokens import normalize
 
@@ -124,6 +124,7 @@ def curated_names() -> dict[str, str]:
     held.update(dict.fromkeys(map(normalize, words), "a word list of the rules"))
     vocabulary = [a.abbreviation for a in read_abbreviations()] + [a.name for a in read_alternate_names()]
     held.update(dict.fromkeys(map(normalize, vocabulary), "the abbreviation or alternate-name table"))
+    held.update(dict.fromkeys((normalize(w.word) for w in read_words()), "the table of other languages' words"))
     graph = rdflib.Graph()
     terms = DATA.parents[1] / "ontology" / "terms"
     for name in ("lesion-labels.ttl", "lesion.ttl", "anatomy-extra.ttl"):

@@ -29,7 +29,8 @@ Gyrus, anterior division``, read first), glued prefixes and compounds (``superio
 of its own names (``Axis_C2``), missing heads (a bare word that several heads fit abstains unless
 the modality prefers one), instance numbers (``GTV2``), one typing slip in a long word and, last, a name that shortens one
 anatomy term's label (``cervical_cord``), a German compound of a site and a finding
-(``Nierenzyste``) and a Latin name read in English order (``Ventriculus lateralis sinister``).
+(``Nierenzyste``), a Latin name read in English order (``Ventriculus lateralis sinister``) and a
+name of another language read word by word in English (``Nerf optique D``).
 A term that a modality's maps mean more narrowly is narrowed (muscle tissue on CT: skeletal
 muscle tissue).
 
@@ -55,6 +56,7 @@ own module:
 - :mod:`~medfuse.kg.normalize_lesions`: lesions and the sites of findings;
 - :mod:`~medfuse.kg.normalize_numbered`: vertebrae, ribs, discs, liver segments, teeth, nodes;
 - :mod:`~medfuse.kg.normalize_modality`: what a modality's label maps mean by a name or term;
+- :mod:`~medfuse.kg.normalize_foreign`: names of other languages, read word by word;
 - :mod:`~medfuse.kg.normalize_rewrite`: the cautious rules that rewrite a name's core;
 - :mod:`~medfuse.kg.normalize_agreement`: head-noun agreement;
 - :mod:`~medfuse.kg.normalize_hits`: the values the steps hand each other.
@@ -77,6 +79,7 @@ from itertools import chain
 from pydantic import BaseModel, ConfigDict
 
 from medfuse.kg.namespaces import MF, compress
+from medfuse.kg.normalize_foreign import ForeignWords
 from medfuse.kg.normalize_hits import Hit
 from medfuse.kg.normalize_index import LabelIndex
 from medfuse.kg.normalize_lesions import Lesions
@@ -105,8 +108,10 @@ from medfuse.kg.normalize_text import (
 from medfuse.kg.normalize_vocab import (
     Abbreviation,
     AlternateName,
+    Word,
     read_abbreviations,
     read_alternate_names,
+    read_words,
 )
 from medfuse.kg.terms import TermIndex, load_terms, skos_graph
 from medfuse.loaders.mappings import NO_TERM, MappingRow, MappingSet, read_sssom
@@ -175,6 +180,7 @@ class LabelNormalizer:
         sites: Mapping[str, str] | None = None,
         abbreviations: Sequence[Abbreviation] | None = None,
         alternates: Sequence[AlternateName] | None = None,
+        words: Sequence[Word] | None = None,
     ) -> None:
         self.terms = terms
         self.rules = rules = rules or load_rules()
@@ -203,6 +209,10 @@ class LabelNormalizer:
             if collecting:
                 gc.enable()
         self.rewrites = Rewrites(index, self.sides, self.lesions, early=self._abstentions.early)
+        #: The English of other languages' words ("nerf": nerve).
+        self.foreign = ForeignWords(
+            rules, words if words is not None else read_words(), alternates, index.vocabulary
+        )
         #: The words of lesion kinds a compound may end in, longest first ("metastasen").
         self._compound_kinds = sorted(
             (w for w in index.words.kinds if len(w) >= 4), key=len, reverse=True
@@ -404,6 +414,7 @@ class LabelNormalizer:
                 or self._completed(raw, core, side)
                 or self._compound_finding(raw, folded, modality)
                 or self._latinized(raw, words, side, modality)
+                or self._translated(raw, words, modality)
             )
             if found is not None:
                 return found
@@ -634,6 +645,18 @@ class LabelNormalizer:
             return None
         confidence = round(found.confidence * self._conf["latin"], 3)
         return found.model_copy(update={"raw": raw, "via": "latin", "confidence": confidence})
+
+    def _translated(self, raw: str, words: list[str], modality: str | None) -> Normalized | None:
+        """Answer a name of another language read word by word in English ("Nerf optique D":
+        right optic nerve); see :mod:`~medfuse.kg.normalize_foreign`."""
+        english = self.foreign.english(words)
+        if english is None or english.casefold() == " ".join(words).casefold():
+            return None
+        found = self.normalize(english, modality=modality)
+        if found.term is None:
+            return None
+        confidence = round(found.confidence * self._conf["translated"], 3)
+        return found.model_copy(update={"raw": raw, "via": "translated", "confidence": confidence})
 
     def _english(self, word: str, latin: Latin) -> str:
         """A Latin adjective in English where an ending rule gives a word of the ontology."""

@@ -216,6 +216,14 @@ class Latin(_Rule):
     words: dict[str, str] = {}
 
 
+class Translation(_Rule):
+    #: Endings of other languages' adjectives -> English endings ("fémorale": femoral), made only
+    #: where they give a word of the ontology.
+    endings: list[tuple[str, str]]
+    #: Letters that give a side at the end of a name of another language ("Poumon G").
+    side_letters: dict[str, str] = {}
+
+
 class Destrieux(_Rule):
     pattern: str
     heads: dict[str, str]
@@ -302,6 +310,8 @@ class LabelRules(BaseModel):
     term_in_modality: list[_TermInModality] = []
     #: Latin names read in English order ("Ventriculus lateralis": lateral ventricle).
     latin: Latin | None = None
+    #: Names of other languages read word by word in English ("Nerf optique": optic nerve).
+    translation: Translation | None = None
     #: Findings named by their compartment alone in some modalities ("subdural" on head CT).
     compartment_findings: _CompartmentFindings | None = None
     #: FreeSurfer's Destrieux parcel names ("ctx_lh_G_front_sup").

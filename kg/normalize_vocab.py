@@ -7,7 +7,9 @@ Two curated TSV files in ``ontology/mappings/`` say what the ontologies do not:
   muscular atrophy), what its letters stand for, and the convention it comes from;
 - ``label-alternate-names.tsv``: Latin and Greek names (mesencephalon, mandibula), standard and
   lay English names, eponyms, and the usual meaning of a plain word in imaging ("macula" on a
-  fundus photograph).
+  fundus photograph);
+- ``label-words.tsv``: words of the languages structure sets are written in, with their English
+  words ("nerf": nerve), for names read word by word.
 
 Both are read once and validated: a malformed row fails at start-up with the file and row named.
 :mod:`medfuse.kg.normalize` decides how they answer.
@@ -36,16 +38,23 @@ from medfuse.loaders.mappings import NO_TERM
 __all__ = [
     "ABBREVIATIONS_FILE",
     "ALTERNATES_FILE",
+    "WORDS_FILE",
     "Abbreviation",
     "AlternateName",
+    "Word",
     "read_abbreviations",
     "read_alternate_names",
+    "read_words",
 ]
 
 #: The abbreviation table, in ``ontology/mappings/``.
 ABBREVIATIONS_FILE = "label-abbreviations.tsv"
 #: The alternate-name table, in ``ontology/mappings/``.
 ALTERNATES_FILE = "label-alternate-names.tsv"
+#: The table of words of other languages, in ``ontology/mappings/``.
+WORDS_FILE = "label-words.tsv"
+#: The languages of label-words.tsv, and the kinds of alternate names that are words of one.
+LANGUAGES = ("french", "italian", "spanish", "portuguese", "dutch", "german")
 
 _CURIE = re.compile(r"^(?:UBERON|MONDO|CL|mfles|mfanat):[A-Za-z0-9_.-]+$")
 
@@ -116,7 +125,31 @@ class AlternateName(_Row):
     kind: str
 
 
-def _read(name: str, model: type[_Row]) -> tuple[_Row, ...]:
+class Word(BaseModel):
+    """A word of another language and its English ("nerf": nerve); no English: an article."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    word: str
+    language: str
+    english: str = ""
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"language is one of {', '.join(LANGUAGES)}, not {value!r}")
+        return value
+
+    @field_validator("word")
+    @classmethod
+    def _word(cls, value: str) -> str:
+        if not value.strip() or value != value.strip():
+            raise ValueError(f"a word without surrounding spaces, not {value!r}")
+        return value
+
+
+def _read(name: str, model: type[BaseModel]) -> tuple[BaseModel, ...]:
     resource = files("medfuse.ontology").joinpath("mappings", name)
     source = f"ontology/mappings/{name}"
     lines = resource.read_text(encoding="utf-8").splitlines()
@@ -148,3 +181,12 @@ def read_alternate_names() -> tuple[AlternateName, ...]:
     :raises CatalogError: naming the file and row of a malformed row.
     """
     return _read(ALTERNATES_FILE, AlternateName)  # type: ignore[return-value]
+
+
+@cache
+def read_words() -> tuple[Word, ...]:
+    """Read and validate ``label-words.tsv`` (once per process).
+
+    :raises CatalogError: naming the file and row of a malformed row.
+    """
+    return _read(WORDS_FILE, Word)  # type: ignore[return-value]

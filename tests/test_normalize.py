@@ -655,6 +655,45 @@ def test_latin_and_alternate_names(normalizer: LabelNormalizer, raw: str, label:
     assert normalizer.normalize(raw, modality="CT").label == label
 
 
+# ------------------------------------------------------------------------------------ other languages
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("Glande parotide gauche", "parotid gland"),
+        ("Nerf facial D", "facial nerve"),
+        ("Ghiandola sottomandibolare sx", "submandibular gland"),
+        ("Testa del femore dx", "head of femur"),
+        ("Oído interno izq", "internal ear"),
+        ("Tronco encefálico", "brainstem"),
+        ("Articulation temporo-mandibulaire G", "temporomandibular joint"),
+        ("Muscles constricteurs du pharynx", "constrictor muscle of pharynx"),
+        ("Canal rachidien", "vertebral canal"),
+        ("Glândulas salivares", "saliva-secreting gland"),
+        ("Rim E", "left kidney"),
+        ("Linker nier", "left kidney"),
+        ("Poumon D", "right lung"),
+    ],
+)
+def test_names_of_other_languages_read_word_by_word(
+    normalizer: LabelNormalizer, raw: str, label: str
+) -> None:
+    """Structure sets of French, Italian, Spanish, Portuguese and Dutch hospitals: each word in
+    English (label-words.tsv, alternate names), adjectives by their endings, G/D/E as sides."""
+    assert normalizer.normalize(raw, modality="CT").label == label
+
+
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [("Larynx_G", "glottis"), ("Hepatitis_E", None), ("Segment D", None)],
+)
+def test_side_letters_of_other_languages_only_there(
+    normalizer: LabelNormalizer, raw: str, label: str | None
+) -> None:
+    """G, D and E are sides only after words of those languages: TG-263's "Larynx_G" is the
+    glottic larynx, and no English name gets a side from them."""
+    assert normalizer.normalize(raw, modality="CT").label == label
+
+
 def test_anatomy_before_a_disease_with_the_same_synonym(normalizer: LabelNormalizer) -> None:
     """MONDO lists "hypophysis cerebri" under hypophysitis; it names the pituitary gland."""
     assert normalizer.normalize("hypophysis cerebri", modality="MR").label == "pituitary gland"

@@ -1,7 +1,7 @@
 """Data tests for the label normalizer's vocabulary tables (:mod:`medfuse.kg.normalize_vocab`).
 
-Every row of ``ontology/mappings/label-abbreviations.tsv`` and ``label-alternate-names.tsv`` is
-checked on its own: a live term with its exact label (or ``sssom:NoTermFound``), known modality
+Every row of ``ontology/mappings/label-abbreviations.tsv``, ``label-alternate-names.tsv`` and
+``label-words.tsv`` is checked on its own: a live term with its exact label (or ``sssom:NoTermFound``), known modality
 words, a justification. The tables are vocabulary written from general knowledge, so a standard
 abbreviation or Latin name may also be a label name of a benchmark set ("COPD"); they must cover
 far more than the benchmark, which the share tests bound.
@@ -17,14 +17,17 @@ import pytest
 from label_sets import development_sets, read_rows
 
 from medfuse.kg.errors import CatalogError
-from medfuse.kg.normalize import LabelNormalizer, load_normalizer
+from medfuse.kg.normalize import LabelNormalizer, load_normalizer, words_of
+from medfuse.kg.normalize_foreign import unaccented
 from medfuse.kg.normalize_rules import PREDICATES, load_rules
 from medfuse.kg.normalize_vocab import (
     Abbreviation,
     AlternateName,
+    Word,
     _read,
     read_abbreviations,
     read_alternate_names,
+    read_words,
 )
 from medfuse.kg.terms import TermIndex
 from medfuse.loaders.mappings import NO_TERM
@@ -156,6 +159,32 @@ def test_an_alternate_name_answers_its_term(
 
 def test_alternate_names_are_not_the_benchmark() -> None:
     keys = {normalize(r.name) for r in read_alternate_names()}
+    shared = sorted(keys & bench_names())
+    assert len(shared) <= 0.15 * len(keys), shared
+
+
+# ------------------------------------------------------------------------------------ words
+def test_word_table_shape() -> None:
+    assert _columns("label-words.tsv") == ["word", "language", "english"]
+    rows = read_words()
+    keys = [(r.language, unaccented(r.word)) for r in rows]
+    assert keys == sorted(keys), "sort by language, then word (accents folded)"
+    assert len(set(keys)) == len(keys)
+    assert {r.language for r in rows} == {"french", "italian", "spanish", "portuguese", "dutch",
+                                          "german"}
+
+
+@pytest.mark.parametrize("row", read_words(), ids=lambda r: f"{r.word}|{r.language}")
+def test_a_word_translates_to_words_of_the_ontology(
+    row: Word, normalizer: LabelNormalizer
+) -> None:
+    """Its English is made of words of the ontology's names (or "of", or nothing)."""
+    english = words_of(row.english)
+    assert all(w in normalizer.index.vocabulary or w == "of" for w in normalizer.index.fold(english))
+
+
+def test_words_are_not_the_benchmark() -> None:
+    keys = {normalize(r.word) for r in read_words()}
     shared = sorted(keys & bench_names())
     assert len(shared) <= 0.15 * len(keys), shared
 
