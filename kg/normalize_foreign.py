@@ -86,9 +86,9 @@ class ForeignWords:
                     break
             else:
                 word = folded[at]
-                plural = next((self.lexicon[w] for w in (word[:-1], word[:-2])
-                               if word.endswith("s") and w in self.lexicon), None)
-                if plural:  # "bronches", "glandulas": a listed word's plural
+                stems = [word[:-n] for n in (1, 2) if word.endswith("es"[2 - n :])]
+                plural = next((self.lexicon[w] for w in stems if self.lexicon.get(w)), None)
+                if plural not in (None, "of"):  # "bronches", "glandulas": a listed word's plural
                     out.append(plural)
                     meaning += 1
                 else:
