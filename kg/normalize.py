@@ -476,11 +476,14 @@ class LabelNormalizer:
 
     def _uncoded(self, raw: str, text: str, modality: str | None) -> Normalized | None:
         """Answer a name that writes a code before its spelled-out name, without a gloss separator
-        ("Left PCgG posterior cingulate gyrus", "Right Ent entorhinal area"): the name answers.
+        ("Left PCgG posterior cingulate gyrus", "Right Ent entorhinal area", "Left PCu precuneus"):
+        the name answers.
         """
         tokens = TOKEN_SEPARATORS.split(text.strip())
         start = 1 if tokens and self.index.side_words.names_side(tokens[0].lower()) else 0
-        if len(tokens) - start < 3 or not code_spells_name(tokens[start], tokens[start + 1 :]):
+        if len(tokens) - start < 2 or not code_spells_name(
+            tokens[start], tokens[start + 1 :], self.index.stop
+        ):
             return None
         found = self.normalize(" ".join(tokens[:start] + tokens[start + 1 :]), modality=modality)
         return found.model_copy(update={"raw": raw}) if found.term else None

@@ -15,7 +15,7 @@ word may be one typing slip from a known one (:func:`slips`), a disease adjectiv
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from medfuse.kg.normalize_rules import LabelRules, words_of
 
@@ -171,7 +171,7 @@ def derived(words: list[str], derivations: Sequence[tuple[str, str]]) -> list[li
 TOKEN_SEPARATORS = re.compile(r"[\s_-]+")
 
 
-def code_spells_name(code: str, name: Sequence[str]) -> bool:
+def code_spells_name(code: str, name: Sequence[str], skipped: Collection[str] = ()) -> bool:
     """Whether a code (2-5 letters, a capital among them) abbreviates the name after it: it
     begins the first word ("Ent entorhinal") or takes every word's initial in order ("PCgG
     posterior cingulate gyrus").
@@ -180,6 +180,12 @@ def code_spells_name(code: str, name: Sequence[str]) -> bool:
     True
     >>> code_spells_name("Ent", ["entorhinal", "area"]), code_spells_name("lung", ["left", "lobe"])
     (True, False)
+
+    Words of ``skipped`` ("of", "the") and a "part" ("OpIFG opercular part of the inferior
+    frontal gyrus") may give no letter; one word may give all ("PCu precuneus").
+
+    >>> code_spells_name("OpIFG", "opercular part of the inferior frontal gyrus".split(), {"of", "the"})
+    True
     """
     if not (2 <= len(code) <= 5 and code.isalpha() and not code.islower()):
         return False
@@ -187,4 +193,9 @@ def code_spells_name(code: str, name: Sequence[str]) -> bool:
     if not all(w.isalpha() for w in words):
         return False
     letters = code.lower()
-    return (len(letters) >= 3 and words[0].startswith(letters)) or spells(letters, words)
+    content = [w for w in words if w not in skipped and w != "part"]
+    return (
+        (len(letters) >= 3 and words[0].startswith(letters))
+        or spells(letters, words)
+        or (content != words and bool(content) and spells(letters, content))
+    )

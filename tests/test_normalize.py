@@ -683,6 +683,33 @@ def test_names_of_other_languages_read_word_by_word(
 
 
 @pytest.mark.parametrize(
+    ("raw", "label", "predicate"),
+    [
+        ("vermis_IX", "cerebellum vermis lobule IX", "skos:exactMatch"),
+        ("Lobule VIIB of the vermis", "cerebellum vermis lobule VIIB", "skos:exactMatch"),
+        ("Vermis_VIIIb", "cerebellum vermis lobule VIII", "skos:broadMatch"),
+        ("Right_CrusII", "ansiform lobule crus II", "skos:broadMatch"),
+        ("Right_VI", None, None),
+    ],
+)
+def test_cerebellar_lobules_by_larsell_numerals(
+    normalizer: LabelNormalizer, raw: str, label: str | None, predicate: str | None
+) -> None:
+    """SUIT-style vermis lobules and crura; a half lobule is inside the whole; a hemisphere's bare
+    numeral says nothing."""
+    found = normalizer.normalize(raw, modality="MR")
+    assert (found.label, found.predicate) == (label, predicate)
+
+
+def test_a_code_before_its_name_skips_function_words(normalizer: LabelNormalizer) -> None:
+    """Neuromorphometrics writes a code, then the name: the code's letters skip "part", "of" and
+    "the"; a code may spell one word."""
+    found = normalizer.normalize("Right OrIFG orbital part of the inferior frontal gyrus", modality="MR")
+    assert found.label == "orbital part of inferior frontal gyrus"
+    assert normalizer.normalize("Left Cun cuneus", modality="MR").label == "cuneus cortex"
+
+
+@pytest.mark.parametrize(
     ("raw", "label"),
     [("Larynx_G", "glottis"), ("Hepatitis_E", None), ("Segment D", None)],
 )
