@@ -18,6 +18,7 @@ a term's name with words of its own names (``Axis_C2``), a missing head or organ
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from medfuse.kg.normalize_hits import BEYOND, HEADLESS_WORDS, SIDES, Hit, Order
 from medfuse.kg.normalize_index import LabelIndex
@@ -27,6 +28,9 @@ from medfuse.kg.normalize_rules import BROAD, CLOSE, EXACT, NARROW, words_of
 from medfuse.kg.normalize_sides import SidedTerms
 from medfuse.kg.normalize_text import derived, spells
 from medfuse.loaders.mappings import NO_TERM, MappingRow
+
+#: The most words a glued word is cut into ("rightlunglowerlobe").
+_MOST_PIECES = 4
 
 __all__ = ["Rewrites"]
 
@@ -322,24 +326,41 @@ class Rewrites:
         return out
 
     def split_compound(self, word: str) -> list[str]:
-        """Split a word not found whole into two words whose phrase is a name ("chestwall").
+        """Split a word not found whole into words whose phrase is a name ("chestwall").
 
         >>> from medfuse.kg.normalize import load_normalizer
         >>> load_normalizer().rewrites.split_compound("largeintestine")
         ['large', 'intestine']
+
+        Up to four words, a side among them: ``rightlunglowerlobe`` is right lung lower lobe.
         """
         if word in self.index.vocabulary or len(word) < 7 or not word.isalpha():
             return [word]
-        for i in range(3, len(word) - 2):
-            first, second = word[:i], word[i:]
-            if first in self.index.vocabulary and second in self.index.vocabulary:
-                pair = [self.index.canon[first], self.index.canon[second]]
-                if (
-                    self.index.folded(" ".join(pair))
-                    or self.index.word_set(pair) in self.index.sets
-                ):
-                    return pair
+        for pieces in self._splits(word, _MOST_PIECES):
+            named = pieces[1:] if self.index.side_words.names_side(pieces[0]) else pieces
+            if any(
+                self.index.folded(" ".join(words)) or self.index.word_set(words) in self.index.sets
+                for words in (pieces, named)
+            ):
+                return pieces
         return [word]
+
+    def _splits(self, word: str, most: int) -> Iterator[list[str]]:
+        """The ways to cut a word into at most ``most`` words of three letters or more, each a word
+        of the ontology's names, fewest pieces first ("rightlunglowerlobe": right lung lower lobe)."""
+        for count in range(2, most + 1):
+            yield from self._cuts(word, count)
+
+    def _cuts(self, word: str, count: int) -> Iterator[list[str]]:
+        if count == 1:
+            if word in self.index.vocabulary:
+                yield [self.index.canon[word]]
+            return
+        for i in range(3, len(word) - 2):
+            first = word[:i]
+            if first in self.index.vocabulary:
+                for rest in self._cuts(word[i:], count - 1):
+                    yield [self.index.canon[first], *rest]
 
     def variants_of(self, words: list[str]) -> list[list[str]]:
         """Return the alternative spellings of a name to try, one change at a time (mostly)."""

@@ -569,12 +569,15 @@ def test_cell_heads_where_cells_are_imaged(normalizer: LabelNormalizer) -> None:
         ("Musc_Constrictor_I", "inferior pharyngeal constrictor"),
         ("abdominalwall", "abdominal wall"),
         ("smallintestine", "small intestine"),
+        ("leftlungupperlobe", "upper lobe of left lung"),
+        ("rightadrenalgland", "right adrenal gland"),
     ],
 )
 def test_tg263_qualifier_letters_and_glued_compounds(
     bare: LabelNormalizer, raw: str, label: str
 ) -> None:
-    """Last-word S/I are superior/inferior; a glued word splits where its halves make a name."""
+    """Last-word S/I are superior/inferior; a glued word splits where its pieces (up to four, a
+    side among them) make a name."""
     assert bare.normalize(raw, modality="CT").label == label
 
 
