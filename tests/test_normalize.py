@@ -724,6 +724,18 @@ def test_side_letters_of_other_languages_only_there(
     assert normalizer.normalize(raw, modality="CT").label == label
 
 
+def test_a_wrong_ontology_synonym_is_overridden(normalizer: LabelNormalizer) -> None:
+    """MONDO lists "dysplastic nevus" under neutrophil actin dysfunction; the curated table
+    answers the melanocytic nevus, as the broader term."""
+    found = normalizer.normalize("Dysplastic nevi", modality="dermoscopy")
+    assert (found.label, found.predicate) == ("melanocytic nevus", "skos:broadMatch")
+
+
+def test_ossicles_of_head_ct_are_the_auditory_ossicles(normalizer: LabelNormalizer) -> None:
+    assert normalizer.normalize("Ossicles_R", modality="CT").label == "auditory ossicle bone"
+    assert normalizer.normalize("precuneal cortex", modality="MR").label == "precuneus cortex"
+
+
 def test_anatomy_before_a_disease_with_the_same_synonym(normalizer: LabelNormalizer) -> None:
     """MONDO lists "hypophysis cerebri" under hypophysitis; it names the pituitary gland."""
     assert normalizer.normalize("hypophysis cerebri", modality="MR").label == "pituitary gland"
