@@ -75,6 +75,7 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from itertools import chain
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -156,6 +157,22 @@ class Normalized(BaseModel):
     reason: str | None = None
 
 
+class _NoFindingWords(NamedTuple):
+    """The folded words of class names that say there is no finding (see ``no_finding`` in
+    label-rules.yaml)."""
+
+    #: The term such a class answers.
+    term: str
+    #: Whole names that say it alone ("negative", "no finding").
+    alone: frozenset[str]
+    #: Words that negate the finding after them ("no tumour").
+    negations: frozenset[str]
+    #: Heads after "normal" ("normal tissue").
+    normal_heads: frozenset[str]
+    #: Generic finding and instance words a negation may stand before.
+    generic: frozenset[str]
+
+
 class LabelNormalizer:
     """Normalize raw label names against a :class:`TermIndex`; indexes are built once, here.
 
@@ -223,12 +240,16 @@ class LabelNormalizer:
         self._destrieux = re.compile(self.rules.destrieux.pattern) if self.rules.destrieux else None
         no_finding = self.rules.no_finding
         #: The "no finding" class names: folded names said alone, negations, heads after "normal".
-        self._no_finding = no_finding and (
-            no_finding.term,
-            frozenset(" ".join(index.fold(words_of(w))) for w in no_finding.alone),
-            frozenset(index.fold(no_finding.negations)),
-            frozenset(index.fold(no_finding.normal_heads)),
-            frozenset(index.fold([*no_finding.generic, *self.rules.instance_heads])),
+        self._no_finding = (
+            _NoFindingWords(
+                term=no_finding.term,
+                alone=frozenset(" ".join(index.fold(words_of(w))) for w in no_finding.alone),
+                negations=frozenset(index.fold(no_finding.negations)),
+                normal_heads=frozenset(index.fold(no_finding.normal_heads)),
+                generic=frozenset(index.fold([*no_finding.generic, *self.rules.instance_heads])),
+            )
+            if no_finding
+            else None
         )
         #: Head noun -> the non-anatomical object term a name ending in it answers.
         self._objects = {
@@ -717,19 +738,19 @@ class LabelNormalizer:
     ) -> Normalized | None:
         """Answer a class name that says the image shows no finding: "negative", "normal
         tissue", or a negation before a disease or finding ("no tumour", "No_DR")."""
-        term, alone, negations, normal_heads, generic = self._no_finding
-        hit = Hit(term, "no finding", self._conf["no_finding"])
-        if " ".join(folded) in alone:
+        words = self._no_finding
+        hit = Hit(words.term, "no finding", self._conf["no_finding"])
+        if " ".join(folded) in words.alone:
             return self._answer(raw, hit)
         first, rest = folded[0], folded[1:]
-        if first == "normal" and rest and all(w in normal_heads for w in rest):
+        if first == "normal" and rest and all(w in words.normal_heads for w in rest):
             return self._answer(raw, hit)
-        if first not in negations or not 1 <= len(rest) <= 3:
+        if first not in words.negations or not 1 <= len(rest) <= 3:
             return None
-        if len(rest) == 1 and rest[0] in generic:
+        if len(rest) == 1 and rest[0] in words.generic:
             return self._answer(raw, hit)
         negated = self.normalize(" ".join(rest), modality=modality).term
-        if negated and negated != term and negated.startswith(("MONDO:", "mfles:")):
+        if negated and negated != words.term and negated.startswith(("MONDO:", "mfles:")):
             return self._answer(raw, hit)
         return None
 
