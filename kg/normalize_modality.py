@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from medfuse.kg.errors import CatalogError
 from medfuse.kg.normalize_hits import Hit
 from medfuse.kg.normalize_index import LabelIndex
 from medfuse.kg.normalize_rules import LabelRules, words_of
@@ -36,7 +37,7 @@ class ModalityReadings:
     :param index: the label index (for word folding and abbreviation answers).
     :param rules: the rules (``findings_by_modality``, ``compartment_findings``,
         ``term_in_modality``, ``bare_tooth_numbers``).
-    :param abbreviations: the abbreviation table, whose expansions name compartment findings.
+    :param abbreviations: the abbreviation table, whose rows compartment words read.
     """
 
     def __init__(
@@ -59,16 +60,25 @@ class ModalityReadings:
         self._compartments: dict[str, Abbreviation] = {}
         found_in = rules.compartment_findings
         if found_in is not None:
-            heads = set(found_in.heads)
-            for row in abbreviations:
-                words = row.expansion.casefold().split()
-                if (
-                    len(words) == 2
-                    and words[1] in heads
-                    and row.object_id != NO_TERM
-                    and (not row.modalities or set(row.modalities) & set(found_in.modalities))
-                ):
-                    self._compartments.setdefault(words[0], row)
+            for word, abbreviation in found_in.compartments.items():
+                row = next(
+                    (
+                        r
+                        for r in abbreviations
+                        if r.abbreviation == abbreviation
+                        and r.object_id != NO_TERM
+                        and (not r.modalities or set(r.modalities) & set(found_in.modalities))
+                    ),
+                    None,
+                )
+                if row is None:
+                    raise CatalogError(
+                        "ontology/mappings/label-rules.yaml",
+                        f"compartment_findings: {word!r} names {abbreviation!r}, which "
+                        "label-abbreviations.tsv has no reading of in "
+                        f"{', '.join(found_in.modalities)}; add the row or correct the name",
+                    )
+                self._compartments[word] = row
         self._compartment_modalities = frozenset(found_in.modalities if found_in else ())
         #: Term -> modality word -> the term that modality's label maps mean by it.
         self._narrower: dict[str, dict[str, str]] = {}

@@ -233,7 +233,8 @@ class Destrieux(_Rule):
 
 class _CompartmentFindings(_Rule):
     modalities: list[str]
-    heads: list[str]
+    #: Compartment word -> the abbreviation whose reading it names alone ("subdural": SDH).
+    compartments: dict[str, str]
 
 
 class _Acronyms(_Rule):

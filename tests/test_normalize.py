@@ -19,6 +19,7 @@ import yaml
 from label_sets import LabelSet, development_sets, read_rows
 from pydantic import ValidationError
 
+from medfuse.kg.errors import CatalogError
 from medfuse.kg.normalize import (
     LabelNormalizer,
     LabelRules,
@@ -27,6 +28,7 @@ from medfuse.kg.normalize import (
     load_rules,
     words_of,
 )
+from medfuse.kg.normalize_vocab import read_abbreviations
 from medfuse.kg.terms import TermIndex
 from medfuse.loaders.mappings import MappingSet
 from medfuse.loaders.tokens import normalize
@@ -722,6 +724,14 @@ def test_side_letters_of_other_languages_only_there(
     """G, D and E are sides only after words of those languages: TG-263's "Larynx_G" is the
     glottic larynx, and no English name gets a side from them."""
     assert normalizer.normalize(raw, modality="CT").label == label
+
+
+def test_a_compartment_word_needs_its_abbreviation(terms: TermIndex) -> None:
+    """A compartment word whose abbreviation the table lacks fails at start-up, naming both."""
+    without_sdh = [r for r in read_abbreviations() if r.abbreviation != "SDH"]
+    with pytest.raises(CatalogError) as raised:
+        LabelNormalizer(terms, abbreviations=without_sdh)
+    assert "'subdural'" in str(raised.value) and "'SDH'" in str(raised.value)
 
 
 def test_a_wrong_ontology_synonym_is_overridden(normalizer: LabelNormalizer) -> None:
