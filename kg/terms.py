@@ -384,13 +384,31 @@ def skos_graph() -> Graph:
 
 
 @cache
+def synonym_corrections() -> dict[str, frozenset[str]]:
+    """Return term → the synonyms of the shipped extracts that name something else
+    (``ontology/mappings/synonym-corrections.tsv``), dropped when the terms are read."""
+    resource = files("medfuse.ontology").joinpath("mappings", "synonym-corrections.tsv")
+    rows = [line.split("\t") for line in resource.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    out: dict[str, set[str]] = {}
+    for curie, synonym, _reason in rows[1:]:  # header first
+        out.setdefault(curie, set()).add(synonym)
+    return {curie: frozenset(synonyms) for curie, synonyms in out.items()}
+
+
+@cache
 def load_terms() -> TermIndex:
     """Return the :class:`TermIndex` of every shipped term set (read once per process)."""
     from medfuse.loaders.mappings import curated_lookup  # local: mappings reads the index lazily
 
     terms: dict[str, Term] = {}
+    wrong = synonym_corrections()
     for name in _JSON_SETS:
         for term in _read_json_set(name):
+            if term.curie in wrong:  # an upstream synonym that names something else
+                term = term._replace(
+                    synonyms=tuple(s for s in term.synonyms if s not in wrong[term.curie])
+                )
             terms[term.curie] = term
     for term in _read_skos(skos_graph()):
         previous = terms.get(term.curie)

@@ -252,3 +252,26 @@ def test_regenerate_reproduces_committed_files(tmp_path: Path) -> None:
         if name.endswith(".gz"):  # compare payloads: gzip bytes may vary with the zlib build
             fresh, committed = gzip.decompress(fresh), gzip.decompress(committed)
         assert fresh == committed, f"ontology/terms/{name} is stale; {FIX}"
+
+
+# ------------------------------------------------------------------------------------ corrections
+def test_every_synonym_correction_is_on_its_term() -> None:
+    """ontology/mappings/synonym-corrections.tsv drops synonyms the extracts carry: each row names
+    a synonym its term has in the shipped file (a row upstream fixed must go) and says why."""
+    from medfuse.kg.terms import synonym_corrections
+
+    corrections = synonym_corrections()
+    assert corrections
+    for curie, synonyms in corrections.items():
+        shipped = term_file(curie.split(":")[0])["terms"][curie]["synonyms"]
+        assert synonyms <= set(shipped), (curie, synonyms - set(shipped))
+
+
+def test_a_corrected_synonym_finds_nothing() -> None:
+    """The misplaced dysplastic nevus synonyms no longer lead to neutrophil actin dysfunction."""
+    from medfuse.kg.normalize import load_normalizer
+    from medfuse.kg.terms import load_terms
+
+    assert "dysplastic nevus" not in load_terms().terms["MONDO:0009755"].synonyms
+    found = load_normalizer().normalize("dysplastic nevus", modality="dermoscopy")
+    assert found.term != "MONDO:0009755"
