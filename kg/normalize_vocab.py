@@ -28,6 +28,7 @@ import io
 import re
 from functools import cache
 from importlib.resources import files
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
@@ -53,8 +54,6 @@ ABBREVIATIONS_FILE = "label-abbreviations.tsv"
 ALTERNATES_FILE = "label-alternate-names.tsv"
 #: The table of words of other languages, in ``ontology/mappings/``.
 WORDS_FILE = "label-words.tsv"
-#: The languages of label-words.tsv, and the kinds of alternate names that are words of one.
-LANGUAGES = ("french", "italian", "spanish", "portuguese", "dutch", "german")
 
 _CURIE = re.compile(r"^(?:UBERON|MONDO|CL|mfles|mfanat):[A-Za-z0-9_.-]+$")
 
@@ -96,18 +95,11 @@ class Abbreviation(_Row):
 
     abbreviation: str
     #: ``exact``: only this capitalisation ("PCa"); ``any``: any.
-    case: str = "any"
+    case: Literal["any", "exact"] = "any"
     predicate_id: str = "skos:exactMatch"
     #: What the letters stand for; replaces the abbreviation inside longer names.
     expansion: str
     specialty: str
-
-    @field_validator("case")
-    @classmethod
-    def _case(cls, value: str) -> str:
-        if value not in ("any", "exact"):
-            raise ValueError(f"case is 'any' or 'exact', not {value!r}")
-        return value
 
     @field_validator("predicate_id")
     @classmethod
@@ -125,21 +117,20 @@ class AlternateName(_Row):
     kind: str
 
 
+#: The languages of label-words.tsv, also kinds of alternate names.
+Language = Literal["french", "italian", "spanish", "portuguese", "dutch", "german"]
+#: The same, as a set.
+LANGUAGES = frozenset(get_args(Language))
+
+
 class Word(BaseModel):
     """A word of another language and its English ("nerf": nerve); no English: an article."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     word: str
-    language: str
+    language: Language
     english: str = ""
-
-    @field_validator("language")
-    @classmethod
-    def _language(cls, value: str) -> str:
-        if value not in LANGUAGES:
-            raise ValueError(f"language is one of {', '.join(LANGUAGES)}, not {value!r}")
-        return value
 
     @field_validator("word")
     @classmethod
