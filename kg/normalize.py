@@ -130,7 +130,9 @@ __all__ = [
 ]
 
 #: A name numbered by its list: an index of one to three digits, a separator, then letters.
-INDEXED = re.compile(r"^\d{1,3}(?:\s*[_\-.):]\s*|\s+)(?P<rest>[^\W\d_].*)$")
+#: A position word with "part" after it, as an inverted name's qualifier writes it.
+POSITION_PART = re.compile(r"(?i)^(anterior|posterior|superior|inferior|middle|medial|lateral) part$")
+INDEXED = re.compile(r"^\d{1,3}(?:\.\d{1,3})*(?:\s*[_\-.):]\s*|\s+)(?P<rest>[^\W\d_].*)$")
 #: The curated label spellings, in ``ontology/mappings/``.
 SYNONYMS_FILE = "label-synonyms.sssom.tsv"
 
@@ -308,7 +310,10 @@ class LabelNormalizer:
         if "-" in text:
             text = index.join_hyphenated(text)
         if "," in text and (inverted := index.words.inverted.match(text)) is not None:
-            text = f"{inverted['qualifier']} {inverted['head']}"  # "Gyrus, anterior division"
+            # "Gyrus, anterior division"; a side after it stays a side ("..., anterior part right");
+            # a position's "part" is its division (a filler word: "anterior cingulate gyrus")
+            qualifier = POSITION_PART.sub(r"\1 division", inverted["qualifier"])
+            text = f"{qualifier} {inverted['head']}{inverted['side'] or ''}"
         modalities, order = index.modality_memo.get(modality) or index.modalities(modality)
         key = normalize_key(text)
         if index.by_modality and (by_modality := index.modality_rule(key, modalities)):
@@ -487,8 +492,9 @@ class LabelNormalizer:
         return found.model_copy(update={"raw": raw}) if found.term else None
 
     def _unindexed(self, raw: str, text: str, modality: str | None) -> Normalized | None:
-        """Answer a name that a file or class list numbers ("03_gallbladder", "12-spleen"): the
-        number before the first separator is an index, where the rest answers on its own."""
+        """Answer a name that a file or class list numbers ("03_gallbladder", "12-spleen", "10.1.Optic
+        atrophy"): the number before the first separator is an index, where the rest answers on its
+        own."""
         match = INDEXED.match(text)
         if match is None:
             return None

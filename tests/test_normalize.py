@@ -736,6 +736,24 @@ def test_every_compartment_word_names_an_abbreviation_of_the_table(
         assert found.term is not None and found.via == "abbreviation", (word, found)
 
 
+@pytest.mark.parametrize(
+    ("raw", "modality", "label"),
+    [
+        ("4.2.Macular edema", "fundus", "macular retinal edema"),
+        ("07-Gallbladder", "CT", "gallbladder"),
+        ("Insula, anterior part left", "MR", "insula"),
+        ("Speculum", "endoscopy", "surgical instrument"),
+        ("Vitrectomy Handpiece", "endoscopy", "surgical instrument"),
+    ],
+)
+def test_class_indexes_inverted_sides_and_instrument_heads(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str
+) -> None:
+    """A class index of several levels ("4.2."), a side after an inverted name's qualifier, and
+    instruments by their head noun."""
+    assert normalizer.normalize(raw, modality=modality).label == label
+
+
 def test_ossicles_of_head_ct_are_the_auditory_ossicles(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("Ossicles_R", modality="CT").label == "auditory ossicle bone"
     assert normalizer.normalize("precuneal cortex", modality="MR").label == "precuneus cortex"
