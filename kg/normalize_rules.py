@@ -321,6 +321,10 @@ class LabelRules(BaseModel):
     bare_tooth_numbers: list[str] = []
     #: One-letter heads of Latin names -> the Latin word ("n" of "N. opticus": nervus).
     latin_heads: dict[str, str] = {}
+    #: The tissue levels of an atlas path of dotted levels ("Gray Matter", Talairach Daemon).
+    path_tissues: list[str] = []
+    #: Tissue words an atlas writes before a structure's name ("GM Hippocampus dentate gyrus").
+    tissue_prefixes: list[str] = []
     #: Head nouns a shortened name never completes to a longer label with ("dense tissue").
     completion_generic_heads: list[str] = []
     #: Position words label files write after the head ("teeth_upper"), read before it.

@@ -754,6 +754,28 @@ def test_class_indexes_inverted_sides_and_instrument_heads(
     assert normalizer.normalize(raw, modality=modality).label == label
 
 
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("Right Cerebrum.Sub-lobar.Lentiform Nucleus.Gray Matter.Lateral Globus Pallidus",
+         "lateral globus pallidus"),
+        ("Left Cerebrum.Temporal Lobe.Sub-Gyral.White Matter.*", "white matter of temporal lobe"),
+        ("Left Cerebellum.Anterior Lobe.Nodule.Gray Matter.*", None),  # no prostate lobe, no nodule
+        ("GM Hippocampus subiculum R", "subiculum"),
+        ("GM Visual cortex V1 BA17 L", "primary visual cortex"),
+        ("Skin_5mm", None),  # a margin is no area code
+        ("T11/T12", "intervertebral disk of thoracic vertebra"),
+        ("C3-4", "intervertebral disk of third cervical vertebra"),
+    ],
+)
+def test_atlas_paths_tissue_prefixes_and_disk_levels(
+    normalizer: LabelNormalizer, raw: str, label: str | None
+) -> None:
+    """Talairach Daemon paths (the deepest level that names a part of the first's structure),
+    Juelich "GM" names with their area codes, and two vertebrae joined by a slash or a dash."""
+    assert normalizer.normalize(raw, modality="MR").label == label
+
+
 def test_ossicles_of_head_ct_are_the_auditory_ossicles(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("Ossicles_R", modality="CT").label == "auditory ossicle bone"
     assert normalizer.normalize("precuneal cortex", modality="MR").label == "precuneus cortex"
