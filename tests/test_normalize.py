@@ -776,6 +776,26 @@ def test_atlas_paths_tissue_prefixes_and_disk_levels(
     assert normalizer.normalize(raw, modality="MR").label == label
 
 
+@pytest.mark.parametrize(
+    ("raw", "modality", "label", "predicate"),
+    [
+        ("Moderate diabetic retinopathy", "fundus", "diabetic retinopathy", "skos:broadMatch"),
+        ("High-grade adenoma", "endoscopy", "adenoma", "skos:broadMatch"),
+        ("RA_blood", "CT", "cavity of right atrium", "skos:exactMatch"),
+        ("Blood_Pool", "MR", None, None),
+        ("nuclei_neutrophil", "pathology", "neutrophil", "skos:broadMatch"),
+        ("tissue_epidermis", "pathology", "skin epidermis", "skos:broadMatch"),
+    ],
+)
+def test_severity_chamber_blood_and_outline_prefixes(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str | None, predicate: str | None
+) -> None:
+    """A severity or grade before a finding narrows it; a chamber's blood is its cavity (blood
+    alone is no cavity); pathology maps prefix nuclei and tissue regions."""
+    found = normalizer.normalize(raw, modality=modality)
+    assert (found.label, found.predicate) == (label, predicate)
+
+
 def test_ossicles_of_head_ct_are_the_auditory_ossicles(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("Ossicles_R", modality="CT").label == "auditory ossicle bone"
     assert normalizer.normalize("precuneal cortex", modality="MR").label == "precuneus cortex"
