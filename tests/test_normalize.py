@@ -796,6 +796,23 @@ def test_severity_chamber_blood_and_outline_prefixes(
     assert (found.label, found.predicate) == (label, predicate)
 
 
+@pytest.mark.parametrize(
+    ("raw", "modality", "label", "predicate"),
+    [
+        ("A20rv_L", "MR", "Brodmann (1909) area 20", "skos:broadMatch"),
+        ("A47_R", "MR", "Brodmann (1909) area 47", "skos:broadMatch"),  # no sided area
+        ("R_45_ROI", "MR", "Brodmann (1909) area 45", "skos:broadMatch"),
+        ("A3", "MR", None, None),  # also an anterior cerebral artery segment
+        ("A3C", "US", None, None),  # an echocardiographic view
+    ],
+)
+def test_brodmann_areas_as_parcellations_code_them(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str | None, predicate: str | None
+) -> None:
+    found = normalizer.normalize(raw, modality=modality)
+    assert (found.label, found.predicate) == (label, predicate)
+
+
 def test_ossicles_of_head_ct_are_the_auditory_ossicles(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("Ossicles_R", modality="CT").label == "auditory ossicle bone"
     assert normalizer.normalize("precuneal cortex", modality="MR").label == "precuneus cortex"
