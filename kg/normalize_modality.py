@@ -23,6 +23,7 @@ from medfuse.kg.normalize_index import LabelIndex
 from medfuse.kg.normalize_rules import LabelRules, words_of
 from medfuse.kg.normalize_vocab import Abbreviation
 from medfuse.loaders.mappings import NO_TERM
+from medfuse.loaders.tokens import normalize as normalize_key
 
 __all__ = ["ModalityReadings"]
 
@@ -81,6 +82,8 @@ class ModalityReadings:
                     dict.fromkeys(rule.modalities, rule.answer)
                 )
         self._tooth_modalities = frozenset(rules.bare_tooth_numbers)
+        #: Modality word -> the name templates of a disease at the site it images.
+        self._site_forms = {m: tuple(t) for m, t in rules.disease_site_forms.items()}
 
     def finding(self, text: str, modalities: frozenset[str]) -> Hit | None:
         """The finding a name of generic finding and tracer words only means in the modality
@@ -109,9 +112,25 @@ class ModalityReadings:
         """The narrower term a modality's label maps mean by ``term`` (muscle tissue on CT:
         skeletal muscle tissue), or None."""
         meant = self._narrower.get(term or "")
-        if not meant:
+        if meant:
+            return next((meant[m] for m in sorted(modalities) if m in meant), None)
+        if not term or not term.startswith("MONDO:"):
             return None
-        return next((meant[m] for m in sorted(modalities) if m in meant), None)
+        return self._at_site(term, modalities)
+
+    def _at_site(self, term: str, modalities: frozenset[str]) -> str | None:
+        """The form of a disease at the one site a modality images, where MONDO names it so
+        ("vasculitis" on dermoscopy: cutaneous vasculitis; "neoplasm" on a fundus photograph:
+        retina neoplasm): a narrower MONDO term whose label is the template's."""
+        templates = [t for m in sorted(modalities) for t in self._site_forms.get(m, ())]
+        if not templates:
+            return None
+        label = self._index.label_of(term)
+        for template in templates:
+            for _rank, curie in self._index.exact.get(normalize_key(template.format(label)), ()):
+                if curie.startswith("MONDO:") and term in self._index.terms.ancestors(curie):
+                    return curie
+        return None
 
     def is_tooth_number(self, text: str, modality: str | None) -> bool:
         """Whether a name is a bare FDI number in a label map that names teeth so ("36" on a

@@ -307,6 +307,9 @@ class LabelRules(BaseModel):
     object_heads: dict[str, list[str]] = {}
     #: The finding a name of generic finding words means in a modality (PET: the FDG-avid lesion).
     findings_by_modality: list[_FindingsByModality] = []
+    #: Modality word -> name templates of a disease at the one site the modality images
+    #: ("cutaneous {}" on dermoscopy).
+    disease_site_forms: dict[str, list[str]] = {}
     #: Terms that label maps of some modalities mean more narrowly (radiology: skeletal muscle).
     term_in_modality: list[_TermInModality] = []
     #: Latin names read in English order ("Ventriculus lateralis": lateral ventricle).

@@ -813,6 +813,22 @@ def test_brodmann_areas_as_parcellations_code_them(
     assert (found.label, found.predicate) == (label, predicate)
 
 
+@pytest.mark.parametrize(
+    ("raw", "modality", "label"),
+    [
+        ("vasculitis", "fundus", "retinal vasculitis"),  # the retina's form of a disease
+        ("basal cell carcinoma", "dermoscopy", "basal cell carcinoma"),  # not dermoscopy
+        ("lesion > 10 mm", "CT", "lesion"),
+        ("Body_10mm", "CT", None),  # an anatomical ring is no finding
+        ("RAO", "OCT", "retinal artery occlusion"),
+    ],
+)
+def test_site_forms_sizes_and_ophthalmic_codes(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str | None
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).label == label
+
+
 def test_ossicles_of_head_ct_are_the_auditory_ossicles(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("Ossicles_R", modality="CT").label == "auditory ossicle bone"
     assert normalizer.normalize("precuneal cortex", modality="MR").label == "precuneus cortex"
