@@ -132,6 +132,8 @@ __all__ = [
 #: A name numbered by its list: an index of one to three digits, a separator, then letters.
 #: An atlas's area code after a structure's name: letters and digits ("BA17", "V1", "hIP1", "TE1.0").
 AREA_CODE = re.compile(r"(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9.]{2,6}")
+#: Capital letters split by hyphens or spaces before a word ("T-M Joint"); a side letter is last.
+SPLIT_INITIALS = re.compile(r"\b[A-Z](?:[- ][A-Z])+\b(?= [A-Za-z]{2,})")
 #: A position word with "part" after it, as an inverted name's qualifier writes it.
 POSITION_PART = re.compile(r"(?i)^(anterior|posterior|superior|inferior|middle|medial|lateral) part$")
 INDEXED = re.compile(r"^\d{1,3}(?:\.\d{1,3})*(?:\s*[_\-.):]\s*|\s+)(?P<rest>[^\W\d_].*)$")
@@ -407,7 +409,9 @@ class LabelNormalizer:
             )
         if hit is None:
             reason = self._abstentions.reason(phrase, key, late=True)
-            if reason:
+            # An object named by its head noun is one whatever joins its modifiers ("I/A
+            # Handpiece", "Slit/Incision Knife").
+            if reason and not (core and core[-1] in self._objects and not side):
                 return self._abstained(raw, reason, self._conf["abstain_pattern"])
             hit = self.rewrites.resolve(core, spelled, side, order, caps=caps)
             if hit is None and (unsplit := index.fold(words_of(text, split_case=False))) != folded:
@@ -449,6 +453,7 @@ class LabelNormalizer:
                 or self._translated(raw, words, modality)
                 or self._atlas_coded(raw, text, modality)
                 or self._atlas_path(raw, text, modality)
+                or self._initials_joined(raw, text, modality)
             )
             if found is not None:
                 return found
@@ -751,6 +756,15 @@ class LabelNormalizer:
                 ):
                     return found.model_copy(update={"raw": raw, "via": "path"})
         return None
+
+    def _initials_joined(self, raw: str, text: str, modality: str | None) -> Normalized | None:
+        """Answer a name whose abbreviation is written as capitals split by a hyphen or a space
+        ("T-M Joint L", "T M Joint L": the TM joint)."""
+        joined = SPLIT_INITIALS.sub(lambda m: m[0].replace("-", "").replace(" ", ""), text)
+        if joined == text:
+            return None
+        found = self.normalize(joined, modality=modality)
+        return found.model_copy(update={"raw": raw}) if found.term else None
 
     def _english(self, word: str, latin: Latin) -> str:
         """A Latin adjective in English where an ending rule gives a word of the ontology."""

@@ -829,6 +829,23 @@ def test_site_forms_sizes_and_ophthalmic_codes(
     assert normalizer.normalize(raw, modality=modality).label == label
 
 
+@pytest.mark.parametrize(
+    ("raw", "modality", "label"),
+    [
+        ("Phaco/IA Handpiece", "endoscopy", "surgical instrument"),
+        ("liver/kidney", "CT", None),
+        ("T-M Joint R", "CT", "temporomandibular joint"),
+        ("A-P view", "X-ray", None),
+    ],
+)
+def test_object_heads_after_joined_modifiers_and_split_initials(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str | None
+) -> None:
+    """An instrument is one whatever joins its modifiers (two organs joined stay unread);
+    initials split by a hyphen or a space are one abbreviation."""
+    assert normalizer.normalize(raw, modality=modality).label == label
+
+
 def test_ossicles_of_head_ct_are_the_auditory_ossicles(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("Ossicles_R", modality="CT").label == "auditory ossicle bone"
     assert normalizer.normalize("precuneal cortex", modality="MR").label == "precuneus cortex"
