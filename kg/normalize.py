@@ -260,7 +260,7 @@ class LabelNormalizer:
         #: The tissue levels of a dotted atlas path ("Gray Matter"), case-folded.
         self._path_tissues = frozenset(w.casefold() for w in self.rules.path_tissues)
         #: Tissue words an atlas writes before a structure's name ("GM Fornix": grey matter).
-        self._tissue_prefixes = frozenset(w.casefold() for w in self.rules.tissue_prefixes)
+        self._tissue_prefixes = {w.casefold(): t for w, t in self.rules.tissue_prefixes.items()}
         #: Head noun -> the non-anatomical object term a name ending in it answers.
         self._objects = {
             word: term
@@ -704,8 +704,8 @@ class LabelNormalizer:
     def _atlas_coded(self, raw: str, text: str, modality: str | None) -> Normalized | None:
         """Answer an atlas name that writes its tissue before the structure, a space after it, and
         its area codes after the structure, as the Juelich histological atlas does ("GM Visual
-        cortex V1 BA17 R"): the structure, with its side, answers, or a code that names a part or
-        kind of it."""
+        cortex V1 BA17 R", "WM Uncinate fascicle R"): the structure, with its side, answers (in
+        white matter, only a white matter structure), or a code that names a part or kind of it."""
         first, _, rest = text.strip().partition(" ")
         if first.casefold() not in self._tissue_prefixes or not rest:
             return None
@@ -718,7 +718,10 @@ class LabelNormalizer:
         if not core:
             return None
         found = self.normalize(" ".join(core + side), modality=modality)
-        if not found.term:
+        bound = self._tissue_prefixes[first.casefold()]
+        if not found.term or (
+            bound and bound != found.term and bound not in self.index.terms.ancestors(found.term)
+        ):
             return None
         for code in codes:  # a code that names a part or kind of the structure says more ("V1")
             coded = self.normalize(" ".join([code, *side]), modality=modality)

@@ -326,8 +326,9 @@ class LabelRules(BaseModel):
     latin_heads: dict[str, str] = {}
     #: The tissue levels of an atlas path of dotted levels ("Gray Matter", Talairach Daemon).
     path_tissues: list[str] = []
-    #: Tissue words an atlas writes before a structure's name ("GM Hippocampus dentate gyrus").
-    tissue_prefixes: list[str] = []
+    #: Tissue words an atlas writes before a structure's name ("GM Hippocampus dentate gyrus")
+    #: -> the term its answer must lie under, if any ("WM": white matter).
+    tissue_prefixes: dict[str, str | None] = {}
     #: Head nouns a shortened name never completes to a longer label with ("dense tissue").
     completion_generic_heads: list[str] = []
     #: Position words label files write after the head ("teeth_upper"), read before it.

@@ -846,6 +846,21 @@ def test_object_heads_after_joined_modifiers_and_split_initials(
     assert normalizer.normalize(raw, modality=modality).label == label
 
 
+@pytest.mark.parametrize(
+    ("raw", "modality", "label"),
+    [
+        ("WM Uncinate fascicle L", "MR", "uncinate fasciculus"),
+        ("WM Cingulum R", "MR", None),  # white matter, so no cingulate gyrus
+        ("TCGA-STAD", "pathology", "gastric adenocarcinoma"),
+        ("TCGA-OV", "pathology", "ovarian serous cystadenocarcinoma"),
+    ],
+)
+def test_white_matter_atlas_names_and_tcga_projects(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str | None
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).label == label
+
+
 def test_ossicles_of_head_ct_are_the_auditory_ossicles(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("Ossicles_R", modality="CT").label == "auditory ossicle bone"
     assert normalizer.normalize("precuneal cortex", modality="MR").label == "precuneus cortex"
