@@ -257,6 +257,8 @@ class LabelNormalizer:
             if no_finding
             else None
         )
+        #: Collections' prefixes before their class codes ("tcga"), case-folded.
+        self._code_prefixes = frozenset(w.casefold() for w in self.rules.code_prefixes)
         #: The tissue levels of a dotted atlas path ("Gray Matter"), case-folded.
         self._path_tissues = frozenset(w.casefold() for w in self.rules.path_tissues)
         #: Tissue words an atlas writes before a structure's name ("GM Fornix": grey matter).
@@ -322,6 +324,11 @@ class LabelNormalizer:
             # a position's "part" is its division (a filler word: "anterior cingulate gyrus")
             qualifier = POSITION_PART.sub(r"\1 division", inverted["qualifier"])
             text = f"{qualifier} {inverted['head']}{inverted['side'] or ''}"
+        prefix, _, code = text.partition("-") if "-" in text else text.partition("_")
+        if code and prefix.casefold() in self._code_prefixes:  # "TCGA-LUAD": the code is the name
+            found = self.normalize(code, modality=modality)
+            if found.term:
+                return found.model_copy(update={"raw": raw})
         modalities, order = index.modality_memo.get(modality) or index.modalities(modality)
         key = normalize_key(text)
         if index.by_modality and (by_modality := index.modality_rule(key, modalities)):
