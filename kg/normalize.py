@@ -57,6 +57,7 @@ own module:
 - :mod:`~medfuse.kg.normalize_numbered`: vertebrae, ribs, discs, liver segments, teeth, nodes;
 - :mod:`~medfuse.kg.normalize_modality`: what a modality's label maps mean by a name or term;
 - :mod:`~medfuse.kg.normalize_foreign`: names of other languages, read word by word;
+- :mod:`~medfuse.kg.normalize_atlas`: atlas names of tissue and codes, and paths of levels;
 - :mod:`~medfuse.kg.normalize_rewrite`: the cautious rules that rewrite a name's core;
 - :mod:`~medfuse.kg.normalize_agreement`: head-noun agreement;
 - :mod:`~medfuse.kg.normalize_hits`: the values the steps hand each other.
@@ -80,6 +81,7 @@ from typing import NamedTuple
 from pydantic import BaseModel, ConfigDict
 
 from medfuse.kg.namespaces import MF, compress
+from medfuse.kg.normalize_atlas import AtlasNames
 from medfuse.kg.normalize_foreign import ForeignWords
 from medfuse.kg.normalize_hits import Hit
 from medfuse.kg.normalize_index import LabelIndex
@@ -130,8 +132,6 @@ __all__ = [
 ]
 
 #: A name numbered by its list: an index of one to three digits, a separator, then letters.
-#: An atlas's area code after a structure's name: letters and digits ("BA17", "V1", "hIP1", "TE1.0").
-AREA_CODE = re.compile(r"(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9.]{2,6}")
 #: Capital letters split by hyphens or spaces before a word ("T-M Joint"); a side letter is last.
 SPLIT_INITIALS = re.compile(r"\b[A-Z](?:[- ][A-Z])+\b(?= [A-Za-z]{2,})")
 #: A position word with "part" after it, as an inverted name's qualifier writes it.
@@ -259,10 +259,8 @@ class LabelNormalizer:
         )
         #: Collections' prefixes before their class codes ("tcga"), case-folded.
         self._code_prefixes = frozenset(w.casefold() for w in self.rules.code_prefixes)
-        #: The tissue levels of a dotted atlas path ("Gray Matter"), case-folded.
-        self._path_tissues = frozenset(w.casefold() for w in self.rules.path_tissues)
-        #: Tissue words an atlas writes before a structure's name ("GM Fornix": grey matter).
-        self._tissue_prefixes = {w.casefold(): t for w, t in self.rules.tissue_prefixes.items()}
+        #: Atlas names written as tissue and codes or as a path of levels.
+        self.atlas = AtlasNames(index, self.rules, self.normalize)
         #: Head noun -> the non-anatomical object term a name ending in it answers.
         self._objects = {
             word: term
@@ -458,8 +456,8 @@ class LabelNormalizer:
                 or self._compound_finding(raw, folded, modality)
                 or self._latinized(raw, words, side, modality)
                 or self._translated(raw, words, modality)
-                or self._atlas_coded(raw, text, modality)
-                or self._atlas_path(raw, text, modality)
+                or self.atlas.tissue_coded(raw, text, modality)
+                or self.atlas.path(raw, text, modality)
                 or self._initials_joined(raw, text, modality)
             )
             if found is not None:
@@ -707,65 +705,6 @@ class LabelNormalizer:
             return None
         confidence = round(found.confidence * self._conf["translated"], 3)
         return found.model_copy(update={"raw": raw, "via": "translated", "confidence": confidence})
-
-    def _atlas_coded(self, raw: str, text: str, modality: str | None) -> Normalized | None:
-        """Answer an atlas name that writes its tissue before the structure, a space after it, and
-        its area codes after the structure, as the Juelich histological atlas does ("GM Visual
-        cortex V1 BA17 R", "WM Uncinate fascicle R"): the structure, with its side, answers (in
-        white matter, only a white matter structure), or a code that names a part or kind of it."""
-        first, _, rest = text.strip().partition(" ")
-        if first.casefold() not in self._tissue_prefixes or not rest:
-            return None
-        tokens = TOKEN_SEPARATORS.split(rest)
-        side = [t for t in tokens[-1:] if self.index.side_words.names_side(t.casefold())]
-        core = tokens[: len(tokens) - len(side)]
-        codes: list[str] = []
-        while len(core) > 1 and AREA_CODE.fullmatch(core[-1]):
-            codes.insert(0, core.pop())
-        if not core:
-            return None
-        found = self.normalize(" ".join(core + side), modality=modality)
-        bound = self._tissue_prefixes[first.casefold()]
-        if not found.term or (
-            bound and bound != found.term and bound not in self.index.terms.ancestors(found.term)
-        ):
-            return None
-        for code in codes:  # a code that names a part or kind of the structure says more ("V1")
-            coded = self.normalize(" ".join([code, *side]), modality=modality)
-            if coded.term and found.term in self.index.terms.ancestors(coded.term):
-                return coded.model_copy(update={"raw": raw})
-        return found.model_copy(update={"raw": raw})
-
-    def _atlas_path(self, raw: str, text: str, modality: str | None) -> Normalized | None:
-        """Answer a name that is a path of levels joined by dots, as the Talairach Daemon writes
-        its labels (hemisphere, lobe, gyrus, tissue, cell type or Brodmann area: "Left
-        Cerebrum.Sub-lobar.Thalamus.Gray Matter.Pulvinar", "*" where a level is undefined): the
-        deepest level that names a structure answers, with the side of the first; in white
-        matter, the structure's white matter first ("Frontal Lobe", "White Matter": white matter
-        of frontal lobe)."""
-        levels = [level.strip() for level in text.split(".")]
-        if len(levels) < 3 or not all(levels):
-            return None
-        first = words_of(levels[0])
-        side = next((w for w in first if self.index.side_words.names_side(w)), "")
-        # The first level's structure bounds the answer: its part, or its parent's ("Cerebrum":
-        # the forebrain's, where Talairach puts the thalamus).
-        root = self.normalize(" ".join(w for w in first if w != side), modality=modality).term
-        bounds = {root, *self.index.terms.terms[root].parents} if root else set()
-        tissue = next((lv.casefold() for lv in levels if lv.casefold() in self._path_tissues), "")
-        for level in reversed(levels[1:]):
-            if level == "*" or level.casefold() == tissue:
-                continue
-            names = [f"{side} {level}"]
-            if tissue == "white matter":
-                names.insert(0, f"{side} {level} {tissue}")
-            for name in names:
-                found = self.normalize(name.strip(), modality=modality)
-                if found.term and (
-                    not bounds or not bounds.isdisjoint(self.index.terms.ancestors(found.term))
-                ):
-                    return found.model_copy(update={"raw": raw, "via": "path"})
-        return None
 
     def _initials_joined(self, raw: str, text: str, modality: str | None) -> Normalized | None:
         """Answer a name whose abbreviation is written as capitals split by a hyphen or a space
