@@ -424,7 +424,7 @@ class LabelNormalizer:
                 side, core, spelled = index.side_words.split(unsplit, inner=index.fold(inner))
                 hit = self.rewrites.resolve(core, spelled, side, order, caps=caps)
             if hit is None and caps and len(folded) == 1:
-                hit = self.rewrites.acronym(folded[0])
+                hit = self.rewrites.acronym(folded[0], modalities)
         whole = index.completion(core) if hit is not None and hit.via == "narrowing" else None
         if hit is not None and whole and hit.curie in index.terms.ancestors(whole):
             # A word the narrowing dropped ("upper" of "upper teeth") is kept by a term that

@@ -480,14 +480,17 @@ class Rewrites:
                     )
         return None
 
-    def acronym(self, code: str) -> Hit | None:
+    def acronym(self, code: str, modalities: frozenset[str] = frozenset()) -> Hit | None:
         """Answer a capitals code the ontology gives one term as an acronym of its label.
 
         Only for a term of an answering source that MONDO would not flood: UBERON, CL, the lesion
         terms, and MONDO under ``acronyms.mondo_under`` ("GBM"; never "SMA", spinal muscular
-        atrophy, on a CT of the abdomen).
+        atrophy, on a CT of the abdomen); and only in the modalities of ``acronyms.modalities``
+        where it lists any (a disease's acronym is a pathology class; on MR "MCL" is a ligament).
         """
         rule = self.rules.acronyms
+        if rule.modalities and modalities.isdisjoint(rule.modalities):
+            return None
         curies = {curie for _, curie in self.index.exact.get(code, ())}
         if not code.isalpha() or len(code) > rule.max_letters or len(curies) != 1:
             return None

@@ -242,6 +242,8 @@ class _Acronyms(_Rule):
     mondo_under: list[str]
     #: An acronym of one term only, and at most this many letters.
     max_letters: int
+    #: Modality words where acronyms answer; empty: every modality.
+    modalities: list[str] = []
 
 
 class LabelRules(BaseModel):

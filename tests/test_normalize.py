@@ -464,9 +464,11 @@ def test_short_codes_do_not_match_disease_acronyms(normalizer: LabelNormalizer) 
 
 def test_an_ontology_acronym_of_one_neoplasm_answers(unabbreviated: LabelNormalizer) -> None:
     """ "GBM" is MONDO's acronym of glioblastoma only; "COPD" is no tumour a map outlines: the
-    acronym rule alone (without the abbreviation table) leaves it."""
-    found = unabbreviated.normalize("GBM", modality="MR")
+    acronym rule alone (without the abbreviation table) leaves it. Acronyms answer only where
+    class names are diagnoses (pathology), not on radiology maps."""
+    found = unabbreviated.normalize("GBM", modality="pathology")
     assert (found.label, found.via) == ("glioblastoma", "acronym")
+    assert unabbreviated.normalize("GBM", modality="MR").term is None
     assert unabbreviated.normalize("COPD", modality="X-ray").term is None
 
 
