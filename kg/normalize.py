@@ -284,6 +284,12 @@ class LabelNormalizer:
             modalities = (
                 self.index.modality_memo.get(modality) or self.index.modalities(modality)
             )[0]
+            if self.modality_readings.out_of_place(found.term, modalities):
+                return self._abstained(
+                    raw,
+                    f"{found.label} is not something a {modality} label map shows",
+                    self._conf["abstain_pattern"],
+                )
             term = self.modality_readings.narrowed(found.term, modalities)
             # A narrower term always; a sibling ("vitreous body" for "vitreous humor") only where
             # the name does not write out the term it found.

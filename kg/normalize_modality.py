@@ -82,6 +82,8 @@ class ModalityReadings:
                     dict.fromkeys(rule.modalities, rule.answer)
                 )
         self._tooth_modalities = frozenset(rules.bare_tooth_numbers)
+        #: Term -> the only modality words it answers in.
+        self._only_in = {t: frozenset(m) for t, m in rules.terms_only_in.items()}
         #: Modality word -> the name templates of a disease at the site it images.
         self._site_forms = {m: tuple(t) for m, t in rules.disease_site_forms.items()}
 
@@ -131,6 +133,12 @@ class ModalityReadings:
                 if curie.startswith("MONDO:") and term in self._index.terms.ancestors(curie):
                     return curie
         return None
+
+    def out_of_place(self, term: str | None, modalities: frozenset[str]) -> bool:
+        """Whether a term is one the label maps of this modality cannot show (a cell nucleus on
+        MR); a map of unknown modality may show anything."""
+        only = self._only_in.get(term or "")
+        return bool(only and modalities and only.isdisjoint(modalities))
 
     def is_tooth_number(self, text: str, modality: str | None) -> bool:
         """Whether a name is a bare FDI number in a label map that names teeth so ("36" on a

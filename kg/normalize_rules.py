@@ -309,6 +309,8 @@ class LabelRules(BaseModel):
     object_heads: dict[str, list[str]] = {}
     #: The finding a name of generic finding words means in a modality (PET: the FDG-avid lesion).
     findings_by_modality: list[_FindingsByModality] = []
+    #: Term -> the only modality words whose label maps it answers in ("cell nucleus").
+    terms_only_in: dict[str, list[str]] = {}
     #: Modality word -> name templates of a disease at the one site the modality images
     #: ("cutaneous {}" on dermoscopy).
     disease_site_forms: dict[str, list[str]] = {}

@@ -863,6 +863,19 @@ def test_white_matter_atlas_names_and_tcga_projects(
     assert normalizer.normalize(raw, modality=modality).label == label
 
 
+def test_a_cell_nucleus_only_under_the_microscope(normalizer: LabelNormalizer) -> None:
+    """A name that reaches the cell nucleus abstains on a radiology map, naming why."""
+    assert normalizer.normalize("Nuclei", modality="pathology").label == "cell nucleus"
+    found = normalizer.normalize("Anterior-nucleus", modality="MR")
+    assert found.term is None and "not something a MR label map shows" in (found.reason or "")
+
+
+def test_knee_bone_cartilage_is_articular_cartilage(normalizer: LabelNormalizer) -> None:
+    assert normalizer.normalize("Tibia_cartilage", modality="MR").label == (
+        "articular cartilage of joint"
+    )
+
+
 def test_ossicles_of_head_ct_are_the_auditory_ossicles(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("Ossicles_R", modality="CT").label == "auditory ossicle bone"
     assert normalizer.normalize("precuneal cortex", modality="MR").label == "precuneus cortex"
