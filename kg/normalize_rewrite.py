@@ -434,7 +434,13 @@ class Rewrites:
             if found_by_head:
                 return self.head_choice(found_by_head, order, phrase=len(words) > 1)
         for words in shapes[:1]:
-            if len(words) == 1 and words[0] not in rules.disease_heads:  # "Alzheimer"
+            # "Alzheimer", not a letter ("H syndrome") or a finding's word ("MASS syndrome")
+            if (
+                len(words) == 1
+                and len(words[0]) >= 3
+                and words[0] not in rules.disease_heads
+                and words[0] not in self.words.kinds
+            ):
                 for head in rules.disease_heads:
                     found = self.index.pick(self.index.folded(f"{words[0]} {head}"), order, short=0)
                     if found and not found[0] and found[1].startswith("MONDO:"):

@@ -876,6 +876,17 @@ def test_knee_bone_cartilage_is_articular_cartilage(normalizer: LabelNormalizer)
     )
 
 
+@pytest.mark.parametrize(
+    ("raw", "modality", "label"),
+    [("Alzheimer", "MR", "Alzheimer disease"), ("L_H_ROI", "MR", None), ("mass_mammo", "X-ray", None)],
+)
+def test_an_eponym_takes_its_disease_head_a_letter_or_finding_word_does_not(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str | None
+) -> None:
+    """"Alzheimer" is Alzheimer disease; "H" is no H syndrome and "mass" no MASS syndrome."""
+    assert normalizer.normalize(raw, modality=modality).label == label
+
+
 def test_ossicles_of_head_ct_are_the_auditory_ossicles(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("Ossicles_R", modality="CT").label == "auditory ossicle bone"
     assert normalizer.normalize("precuneal cortex", modality="MR").label == "precuneus cortex"
