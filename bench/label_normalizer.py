@@ -31,7 +31,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from label_sets import LabelSet, agreement, consensus, label_sets, overlap_files, read_rows
+from label_sets import (
+    LabelSet,
+    adjudicated_rows,
+    agreement,
+    consensus,
+    label_sets,
+    overlap_files,
+    read_rows,
+)
 
 from medfuse.kg.normalize import LabelNormalizer
 from medfuse.kg.terms import TermIndex, load_terms
@@ -230,6 +238,17 @@ def main() -> None:
                 f"scores accuracy {mine.accuracy:.1%}, abstention {mine.abstention:.1%}, "
                 f"precision {mine.precision:.1%}"
             )
+            if labelled.adjudicated is not None:
+                decided = score(
+                    [(r["raw"], r["modality"], r["expected"], r["site"])
+                     for r in adjudicated_rows(labelled)],
+                    ours,
+                )
+                print(
+                    f"adjudicated gold (a third curator decided the {total - len(agreed)} names "
+                    f"the two answered differently): accuracy {decided.accuracy:.1%}, abstention "
+                    f"{decided.abstention:.1%}, precision {decided.precision:.1%}"
+                )
             print()
 
     pairs, agree, differ = agreement(overlap_files())

@@ -26,6 +26,7 @@ __all__ = [
     "COLUMNS",
     "DATA",
     "LabelSet",
+    "adjudicated_rows",
     "admit",
     "agreement",
     "consensus",
@@ -53,6 +54,9 @@ class LabelSet:
     first_blind: str | None = None
     #: The same names answered independently by a second annotator (same rows, same order).
     second_annotator: Path | None = None
+    #: The set after a third curator, blind to the normalizer, decided the names the two
+    #: annotators answered differently (same rows, same order).
+    adjudicated: Path | None = None
 
     @property
     def fresh(self) -> bool:
@@ -78,10 +82,16 @@ def label_sets(manifest: Path = MANIFEST) -> list[LabelSet]:
             raise ManifestError(
                 f"{manifest}: set {i} ({entry['file']}): status {entry['status']!r} is not one of {STATUSES}"
             )
-        second = entry.get("second_annotator")
+        second, decided = entry.get("second_annotator"), entry.get("adjudicated")
+        if decided and not second:
+            raise ManifestError(
+                f"{manifest}: set {i} ({entry['file']}): an adjudicated gold decides between two "
+                "annotators; name the second_annotator file too"
+            )
         out.append(
             LabelSet(manifest.parent / entry["file"], entry["title"], entry["status"],
-                     entry.get("first_blind"), manifest.parent / second if second else None)
+                     entry.get("first_blind"), manifest.parent / second if second else None,
+                     manifest.parent / decided if decided else None)
         )
     return out
 
@@ -212,6 +222,20 @@ def consensus(labelled: LabelSet) -> tuple[int, list[dict[str, str]]]:
     if [(r["raw"], r["modality"]) for r in first] != [(r["raw"], r["modality"]) for r in second]:
         raise ValueError(f"{labelled.second_annotator}: not the names of {labelled.path}, in order")
     return len(first), [a for a, b in zip(first, second) if a["expected"] == b["expected"]]
+
+
+def adjudicated_rows(labelled: LabelSet) -> list[dict[str, str]]:
+    """Return the rows of the set's adjudicated gold, or the set's own rows if it has none.
+
+    :raises ValueError: when the adjudicated file does not list the same names in order.
+    """
+    first = read_rows(labelled.path)
+    if labelled.adjudicated is None:
+        return first
+    decided = read_rows(labelled.adjudicated)
+    if [(r["raw"], r["modality"]) for r in first] != [(r["raw"], r["modality"]) for r in decided]:
+        raise ValueError(f"{labelled.adjudicated}: not the names of {labelled.path}, in order")
+    return decided
 
 
 def overlap_files() -> list[Path]:

@@ -20,6 +20,8 @@ import yaml
 from label_sets import (
     COLUMNS,
     LabelSet,
+    ManifestError,
+    adjudicated_rows,
     consensus,
     development_sets,
     label_sets,
@@ -403,3 +405,35 @@ def test_a_second_annotator_of_other_names_is_refused(tmp_path: Path) -> None:
 def test_every_second_annotator_file_the_manifest_names_exists() -> None:
     for labelled in label_sets():
         assert labelled.second_annotator is None or labelled.second_annotator.is_file(), labelled
+
+
+def test_every_adjudicated_gold_lists_its_sets_names() -> None:
+    """An adjudicated gold is the set's rows, in order, with the disputed answers decided; it
+    agrees with one of the two annotators or names another term, never a changed name."""
+    for labelled in label_sets():
+        if labelled.adjudicated is None:
+            continue
+        decided = adjudicated_rows(labelled)
+        first = read_rows(labelled.path)
+        _total, agreed = consensus(labelled)
+        unchanged = {(r["raw"], r["modality"]) for r in agreed}
+        for one, settled in zip(first, decided):
+            if (one["raw"], one["modality"]) in unchanged:
+                assert settled["expected"] == one["expected"], settled
+
+
+def test_an_adjudicated_gold_of_other_names_is_refused(tmp_path: Path) -> None:
+    first = _write_set(tmp_path / "s.tsv", [("lkid", "CT", "UBERON:0004538")])
+    decided = _write_set(tmp_path / "s.adjudicated.tsv", [("rkid", "CT", "UBERON:0004539")])
+    with pytest.raises(ValueError, match="not the names"):
+        adjudicated_rows(LabelSet(first, "s", "fresh", None, first, decided))
+
+
+def test_an_adjudicated_gold_needs_a_second_annotator(tmp_path: Path) -> None:
+    manifest = tmp_path / "label-sets.yaml"
+    manifest.write_text(
+        "sets:\n  - file: s.tsv\n    title: s\n    status: fresh\n    adjudicated: s.adj.tsv\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError, match="second_annotator"):
+        label_sets(manifest)
