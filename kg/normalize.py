@@ -131,11 +131,12 @@ __all__ = [
     "words_of",
 ]
 
-#: A name numbered by its list: an index of one to three digits, a separator, then letters.
 #: Capital letters split by hyphens or spaces before a word ("T-M Joint"); a side letter is last.
 SPLIT_INITIALS = re.compile(r"\b[A-Z](?:[- ][A-Z])+\b(?= [A-Za-z]{2,})")
 #: A position word with "part" after it, as an inverted name's qualifier writes it.
 POSITION_PART = re.compile(r"(?i)^(anterior|posterior|superior|inferior|middle|medial|lateral) part$")
+#: A name numbered by its list: an index of one to three digits (of several levels: "10.1."), a
+#: separator, then letters.
 INDEXED = re.compile(r"^\d{1,3}(?:\.\d{1,3})*(?:\s*[_\-.):]\s*|\s+)(?P<rest>[^\W\d_].*)$")
 #: The curated label spellings, in ``ontology/mappings/``.
 SYNONYMS_FILE = "label-synonyms.sssom.tsv"
@@ -188,6 +189,7 @@ class LabelNormalizer:
     :param sites: lesion term → UBERON site; ``None`` reads ``mf:site`` from the shipped schemes.
     :param abbreviations: the abbreviation table; ``None`` reads the shipped one.
     :param alternates: the alternate-name table (Latin names...); ``None`` reads the shipped one.
+    :param words: the words of other languages (label-words.tsv); ``None`` reads the shipped ones.
 
     >>> found = load_normalizer().normalize("kidney tumour")
     >>> found.term, found.site
