@@ -82,7 +82,7 @@ from pydantic import BaseModel, ConfigDict
 
 from medfuse.kg.namespaces import MF, compress
 from medfuse.kg.normalize_atlas import AtlasNames
-from medfuse.kg.normalize_foreign import ForeignWords
+from medfuse.kg.normalize_foreign import ForeignWords, english_by_ending
 from medfuse.kg.normalize_hits import Hit
 from medfuse.kg.normalize_index import LabelIndex
 from medfuse.kg.normalize_lesions import Lesions
@@ -331,10 +331,13 @@ class LabelNormalizer:
             qualifier = POSITION_PART.sub(r"\1 division", inverted["qualifier"])
             text = f"{qualifier} {inverted['head']}{inverted['side'] or ''}"
         prefix, _, code = text.partition("-") if "-" in text else text.partition("_")
-        if code and prefix.casefold() in self._code_prefixes:  # "TCGA-LUAD": the code is the name
-            found = self.normalize(code, modality=modality)
-            if found.term:
-                return found.model_copy(update={"raw": raw})
+        # "TCGA-LUAD": the code after a collection's prefix is the name
+        if (
+            code
+            and prefix.casefold() in self._code_prefixes
+            and (found := self._read_as(raw, code, modality))
+        ):
+            return found
         modalities, order = index.modality_memo.get(modality) or index.modalities(modality)
         key = normalize_key(text)
         if index.by_modality and (by_modality := index.modality_rule(key, modalities)):
@@ -396,11 +399,11 @@ class LabelNormalizer:
             return found
         if compartment := self.modality_readings.compartment(folded, modalities):
             return self._answer(raw, compartment)  # "subdural" on head CT
-        if self.modality_readings.is_tooth_number(text, modality):
-            # A dental label map names a tooth by its bare FDI number ("36").
-            found = self.normalize(f"tooth {text}", modality=modality)
-            if found.term:
-                return found.model_copy(update={"raw": raw})
+        # A dental label map names a tooth by its bare FDI number ("36").
+        if self.modality_readings.is_tooth_number(text, modality) and (
+            found := self._read_as(raw, f"tooth {text}", modality)
+        ):
+            return found
         phrase = " ".join(words)
         reason = self._abstentions.reason(phrase, key, late=False)
         if reason:
@@ -491,6 +494,26 @@ class LabelNormalizer:
         return self._answer(raw, self.lesions.with_site(hit, core, modalities))
 
     # ------------------------------------------------------------------ steps
+    def _read_as(
+        self,
+        raw: str,
+        name: str,
+        modality: str | None,
+        *,
+        via: str | None = None,
+        factor: float = 1.0,
+    ) -> Normalized | None:
+        """Answer ``raw`` as another spelling of it, ``name``, reads, or None where it finds no
+        term; with ``via``, the answer says that step found it and its confidence is ``factor``
+        of the reading's."""
+        found = self.normalize(name, modality=modality)
+        if found.term is None:
+            return None
+        if via is None:
+            return found.model_copy(update={"raw": raw})
+        confidence = round(found.confidence * factor, 3)
+        return found.model_copy(update={"raw": raw, "via": via, "confidence": confidence})
+
     def _unnumbered(self, raw: str, folded: list[str], modality: str | None) -> Normalized | None:
         """Answer a name that numbers instances of a target or lesion ("GTV1", "lesion_2",
         "Nodule_Lung_1"): its last word is a number, and a word before it an instance head; or of
@@ -514,18 +537,14 @@ class LabelNormalizer:
                 return None
             confidence = round(found.confidence * self._conf["filler"], 3)
             return found.model_copy(update={"raw": raw, "confidence": confidence})
-        found = self.normalize(" ".join(folded[:-1]), modality=modality)
-        return found.model_copy(update={"raw": raw}) if found.term else None
+        return self._read_as(raw, " ".join(folded[:-1]), modality)
 
     def _unindexed(self, raw: str, text: str, modality: str | None) -> Normalized | None:
         """Answer a name that a file or class list numbers ("03_gallbladder", "12-spleen", "10.1.Optic
         atrophy"): the number before the first separator is an index, where the rest answers on its
         own."""
         match = INDEXED.match(text)
-        if match is None:
-            return None
-        found = self.normalize(match["rest"], modality=modality)
-        return found.model_copy(update={"raw": raw}) if found.term else None
+        return self._read_as(raw, match["rest"], modality) if match else None
 
     def _uncoded(self, raw: str, text: str, modality: str | None) -> Normalized | None:
         """Answer a name that writes a code before its spelled-out name, without a gloss separator
@@ -538,8 +557,7 @@ class LabelNormalizer:
             tokens[start], tokens[start + 1 :], self.index.stop
         ):
             return None
-        found = self.normalize(" ".join(tokens[:start] + tokens[start + 1 :]), modality=modality)
-        return found.model_copy(update={"raw": raw}) if found.term else None
+        return self._read_as(raw, " ".join(tokens[:start] + tokens[start + 1 :]), modality)
 
     def _unsuffixed(self, raw: str, words: list[str], modality: str | None) -> Normalized | None:
         """Answer a name whose last word is a filler word or a dataset's short name after a side
@@ -555,11 +573,9 @@ class LabelNormalizer:
             or (last not in index.words.fillers and last not in index.dataset_suffixes)
         ):
             return None
-        found = self.normalize(" ".join(words[:-1]), modality=modality)
-        if found.term is None:
-            return None
-        confidence = round(found.confidence * self._conf["filler"], 3)
-        return found.model_copy(update={"raw": raw, "via": "filler", "confidence": confidence})
+        return self._read_as(
+            raw, " ".join(words[:-1]), modality, via="filler", factor=self._conf["filler"]
+        )
 
     def _respelled(self, raw: str, words: list[str], modality: str | None) -> Normalized | None:
         """Answer a name with a typing slip in a long word ("gallblader"), where one word fits.
@@ -570,11 +586,8 @@ class LabelNormalizer:
         fixed = [self.index.respelling(w) if len(w) >= rule.min_letters else None for w in words]
         if not any(fixed):
             return None
-        found = self.normalize(" ".join(f or w for f, w in zip(fixed, words)), modality=modality)
-        if found.term is None:
-            return None
-        confidence = round(found.confidence * rule.factor, 3)
-        return found.model_copy(update={"raw": raw, "via": "respelled", "confidence": confidence})
+        respelled = " ".join(f or w for f, w in zip(fixed, words))
+        return self._read_as(raw, respelled, modality, via="respelled", factor=rule.factor)
 
     def _lengthened(self, raw: str, words: list[str], modality: str | None) -> Normalized | None:
         """Answer a name with words cut short ("thyroid cart.", "Lat_Vent_R"), where the readings
@@ -611,11 +624,13 @@ class LabelNormalizer:
         respelled = [
             w if index.side_words.names_side(w) or w in index.stop else next(kept) for w in folded
         ]
-        found = self.normalize(" ".join(respelled), modality=modality)
-        if found.term is None:
-            return None
-        confidence = round(found.confidence * self.rules.shortening.factor, 3)
-        return found.model_copy(update={"raw": raw, "via": "lengthened", "confidence": confidence})
+        return self._read_as(
+            raw,
+            " ".join(respelled),
+            modality,
+            via="lengthened",
+            factor=self.rules.shortening.factor,
+        )
 
     def _parenthetical(self, raw: str, text: str, modality: str | None) -> Normalized | None:
         """Read words in parentheses that are not a side: an apposition or part of the name.
@@ -696,11 +711,7 @@ class LabelNormalizer:
             return None
         adjectives = [self._english(w, latin) for w in lowered[1:]]
         english = " ".join([side or "", *adjectives, latin.nouns[lowered[0]]]).strip()
-        found = self.normalize(english, modality=modality)
-        if found.term is None:
-            return None
-        confidence = round(found.confidence * self._conf["latin"], 3)
-        return found.model_copy(update={"raw": raw, "via": "latin", "confidence": confidence})
+        return self._read_as(raw, english, modality, via="latin", factor=self._conf["latin"])
 
     def _translated(self, raw: str, words: list[str], modality: str | None) -> Normalized | None:
         """Answer a name of another language read word by word in English ("Nerf optique D":
@@ -708,32 +719,21 @@ class LabelNormalizer:
         english = self.foreign.english(words)
         if english is None or english.casefold() == " ".join(words).casefold():
             return None
-        found = self.normalize(english, modality=modality)
-        if found.term is None:
-            return None
-        confidence = round(found.confidence * self._conf["translated"], 3)
-        return found.model_copy(update={"raw": raw, "via": "translated", "confidence": confidence})
+        return self._read_as(
+            raw, english, modality, via="translated", factor=self._conf["translated"]
+        )
 
     def _initials_joined(self, raw: str, text: str, modality: str | None) -> Normalized | None:
         """Answer a name whose abbreviation is written as capitals split by a hyphen or a space
         ("T-M Joint L", "T M Joint L": the TM joint)."""
         joined = SPLIT_INITIALS.sub(lambda m: m[0].replace("-", "").replace(" ", ""), text)
-        if joined == text:
-            return None
-        found = self.normalize(joined, modality=modality)
-        return found.model_copy(update={"raw": raw}) if found.term else None
+        return self._read_as(raw, joined, modality) if joined != text else None
 
     def _english(self, word: str, latin: Latin) -> str:
         """A Latin adjective in English where an ending rule gives a word of the ontology."""
         if word in latin.words:
             return latin.words[word]
-        for ending, english in latin.endings:
-            if (
-                word.endswith(ending)
-                and (made := word[: -len(ending)] + english) in self.index.vocabulary
-            ):
-                return made
-        return word
+        return english_by_ending(word, latin.endings, self.index.vocabulary) or word
 
     def _completed(self, raw: str, core: list[str], side: str | None) -> Normalized | None:
         """Answer a name that leaves words out of one anatomy term's label, where that term is

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from medfuse.kg.normalize_rules import LabelRules
 from medfuse.kg.normalize_vocab import LANGUAGES, AlternateName, Word
 
-__all__ = ["ForeignWords", "unaccented"]
+__all__ = ["ForeignWords", "english_by_ending", "unaccented"]
 
 #: The longest fixed phrase of the word table, in words.
 _LONGEST = 3
@@ -33,6 +33,21 @@ def unaccented(text: str) -> str:
     """Case-folded, without accents or ligatures ("Tête" -> "tete", "cœur" -> "coeur")."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def english_by_ending(
+    word: str, endings: Iterable[tuple[str, str]], vocabulary: frozenset[str]
+) -> str | None:
+    """The English word an adjective's ending makes, where that gives a word of the ontology's
+    names ("fémorale" -> "femoral", Latin "lateralis" -> "lateral"), or None.
+
+    >>> english_by_ending("lateralis", [("alis", "al")], frozenset({"lateral"}))
+    'lateral'
+    """
+    for ending, english in endings:
+        if word.endswith(ending) and (made := word[: -len(ending)] + english) in vocabulary:
+            return made
+    return None
 
 
 class ForeignWords:
@@ -99,7 +114,4 @@ class ForeignWords:
     def _adjective(self, word: str, written: str) -> str:
         if word in self.vocabulary:  # an English word, or one once its accents go ("pancréas")
             return word if word != written.casefold() else written
-        for ending, english in self.endings:
-            if word.endswith(ending) and (made := word[: -len(ending)] + english) in self.vocabulary:
-                return made
-        return written
+        return english_by_ending(word, self.endings, self.vocabulary) or written
