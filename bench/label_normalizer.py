@@ -45,7 +45,7 @@ from medfuse.kg.normalize import LabelNormalizer
 from medfuse.kg.terms import TermIndex, load_terms
 from medfuse.loaders.mappings import read_sssom
 
-__all__ = ["Row", "Score", "label_names", "main", "read_gold", "report", "score", "speed"]
+__all__ = ["Row", "Score", "as_gold", "label_names", "main", "read_gold", "report", "score", "speed"]
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "loaders" / "data" / "labels"
@@ -80,7 +80,12 @@ class Score:
 
 def read_gold(path: Path) -> list[Row]:
     """Read a set (:func:`label_sets.read_rows`) as (raw, modality, expected, site) rows."""
-    return [(r["raw"], r["modality"], r["expected"], r["site"]) for r in read_rows(path)]
+    return as_gold(read_rows(path))
+
+
+def as_gold(rows: list[dict[str, str]]) -> list[Row]:
+    """A set's rows as (raw, modality, expected, site), as :func:`score` takes them."""
+    return [(r["raw"], r["modality"], r["expected"], r["site"]) for r in rows]
 
 
 def label_names(folder: Path = LABELS) -> list[tuple[str, str | None]]:
@@ -231,7 +236,7 @@ def main() -> None:
         report(labelled, score(rows, ours), score(rows, naive), terms)
         if labelled.second_annotator is not None:
             total, agreed = consensus(labelled)
-            mine = score([(r["raw"], r["modality"], r["expected"], r["site"]) for r in agreed], ours)
+            mine = score(as_gold(agreed), ours)
             print(
                 f"second annotator: gave the same term for {len(agreed)}/{total} = "
                 f"{len(agreed) / total:.1%} of the names; on those (consensus gold) the normalizer "
@@ -239,11 +244,7 @@ def main() -> None:
                 f"precision {mine.precision:.1%}"
             )
             if labelled.adjudicated is not None:
-                decided = score(
-                    [(r["raw"], r["modality"], r["expected"], r["site"])
-                     for r in adjudicated_rows(labelled)],
-                    ours,
-                )
+                decided = score(as_gold(adjudicated_rows(labelled)), ours)
                 print(
                     f"adjudicated gold (a third curator decided the {total - len(agreed)} names "
                     f"the two answered differently): accuracy {decided.accuracy:.1%}, abstention "

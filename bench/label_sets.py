@@ -218,9 +218,7 @@ def consensus(labelled: LabelSet) -> tuple[int, list[dict[str, str]]]:
     first = read_rows(labelled.path)
     if labelled.second_annotator is None:
         return len(first), first
-    second = read_rows(labelled.second_annotator)
-    if [(r["raw"], r["modality"]) for r in first] != [(r["raw"], r["modality"]) for r in second]:
-        raise ValueError(f"{labelled.second_annotator}: not the names of {labelled.path}, in order")
+    second = _same_names(first, labelled.second_annotator, labelled.path)
     return len(first), [a for a, b in zip(first, second) if a["expected"] == b["expected"]]
 
 
@@ -232,10 +230,18 @@ def adjudicated_rows(labelled: LabelSet) -> list[dict[str, str]]:
     first = read_rows(labelled.path)
     if labelled.adjudicated is None:
         return first
-    decided = read_rows(labelled.adjudicated)
-    if [(r["raw"], r["modality"]) for r in first] != [(r["raw"], r["modality"]) for r in decided]:
-        raise ValueError(f"{labelled.adjudicated}: not the names of {labelled.path}, in order")
-    return decided
+    return _same_names(first, labelled.adjudicated, labelled.path)
+
+
+def _same_names(first: list[dict[str, str]], other: Path, of: Path) -> list[dict[str, str]]:
+    """Read ``other``, another answer to the names of the set at ``of`` (rows ``first``).
+
+    :raises ValueError: when it does not list the same names in the same order.
+    """
+    rows = read_rows(other)
+    if [(r["raw"], r["modality"]) for r in first] != [(r["raw"], r["modality"]) for r in rows]:
+        raise ValueError(f"{other}: not the names of {of}, in order")
+    return rows
 
 
 def overlap_files() -> list[Path]:
