@@ -358,15 +358,20 @@ def _read_skos(graph: Graph) -> Iterator[Term]:
         )
 
 
+def _mapping_rows(name: str) -> list[list[str]]:
+    """The rows of a small TSV of ``ontology/mappings/``, its comments and header left out."""
+    resource = files("medfuse.ontology").joinpath("mappings", name)
+    rows = [line.split("\t") for line in resource.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    return rows[1:]
+
+
 @cache
 def compound_terms() -> dict[tuple[str, str], tuple[str, tuple[tuple[str, str], ...]]]:
     """Return (normalized phrase, facet) → (term, implied (facet, term) pairs), from
     ``ontology/mappings/compound-terms.tsv``."""
-    resource = files("medfuse.ontology").joinpath("mappings", "compound-terms.tsv")
     out = {}
-    rows = [line.split("\t") for line in resource.read_text(encoding="utf-8").splitlines()
-            if line and not line.startswith("#")]
-    for phrase, facet, curie, implies in rows[1:]:
+    for phrase, facet, curie, implies in _mapping_rows("compound-terms.tsv"):
         pairs = tuple(tuple(item.split("=", 1)) for item in implies.split(";") if item)
         out[(normalize(phrase), facet)] = (curie, pairs)  # type: ignore[assignment]
     return out
@@ -387,11 +392,8 @@ def skos_graph() -> Graph:
 def synonym_corrections() -> dict[str, frozenset[str]]:
     """Return term → the synonyms of the shipped extracts that name something else
     (``ontology/mappings/synonym-corrections.tsv``), dropped when the terms are read."""
-    resource = files("medfuse.ontology").joinpath("mappings", "synonym-corrections.tsv")
-    rows = [line.split("\t") for line in resource.read_text(encoding="utf-8").splitlines()
-            if line and not line.startswith("#")]
     out: dict[str, set[str]] = {}
-    for curie, synonym, _reason in rows[1:]:  # header first
+    for curie, synonym, _reason in _mapping_rows("synonym-corrections.tsv"):
         out.setdefault(curie, set()).add(synonym)
     return {curie: frozenset(synonyms) for curie, synonyms in out.items()}
 
