@@ -248,9 +248,9 @@ class Lesions:
         return hit._replace(site=site) if site else hit
 
     def specific(self, hit: Hit, core: list[str], modalities: frozenset[str]) -> Hit:
-        """Prefer what a disease term means in the modality: the lesion term of the name's site
-        and kind where label maps outline lesions ("renal neoplasm" on CT: the kidney tumour),
-        the modality's form of the disease (tuberculosis on a chest radiograph: pulmonary).
+        """Prefer the lesion term of the name's site and kind where label maps outline lesions
+        ("renal neoplasm" on CT: the kidney tumour). The modality narrows no disease: its form at
+        the site the modality images is not taken (bench/data/ANNOTATING.md, 3.2).
         """
         if not hit.curie.startswith("MONDO:") or hit.via in ("curated", "abbreviation"):
             return hit
@@ -261,14 +261,6 @@ class Lesions:
             lesion = self.by_site.get((site, parts[0])) if site else None
             if lesion:
                 return Hit(lesion, "lesion", self.index.conf["lesion_term"], EXACT, site)
-        label = self.index.label_of(hit.curie)
-        for modality in sorted(modalities.intersection(self.rules.disease_forms)):
-            for template in self.rules.disease_forms[modality]:
-                for _, curie in self.index.exact.get(
-                    normalize_key(template.format(name=label)), ()
-                ):
-                    if curie.startswith("MONDO:") and hit.curie in self.terms.ancestors(curie):
-                        return hit._replace(curie=curie)
         return hit
 
     def disease_lesion(

@@ -23,7 +23,6 @@ from medfuse.kg.normalize_index import LabelIndex
 from medfuse.kg.normalize_rules import LabelRules, words_of
 from medfuse.kg.normalize_vocab import Abbreviation
 from medfuse.loaders.mappings import NO_TERM
-from medfuse.loaders.tokens import normalize as normalize_key
 
 __all__ = ["ModalityReadings"]
 
@@ -84,8 +83,6 @@ class ModalityReadings:
         self._tooth_modalities = frozenset(rules.bare_tooth_numbers)
         #: Term -> the only modality words it answers in.
         self._only_in = {t: frozenset(m) for t, m in rules.terms_only_in.items()}
-        #: Modality word -> the name templates of a disease at the site it images.
-        self._site_forms = {m: tuple(t) for m, t in rules.disease_site_forms.items()}
 
     def finding(self, text: str, modalities: frozenset[str]) -> Hit | None:
         """The finding a name of generic finding and tracer words only means in the modality
@@ -113,26 +110,8 @@ class ModalityReadings:
     def narrowed(self, term: str | None, modalities: frozenset[str]) -> str | None:
         """The narrower term a modality's label maps mean by ``term`` (muscle tissue on CT:
         skeletal muscle tissue), or None."""
-        meant = self._narrower.get(term or "")
-        if meant:
-            return next((meant[m] for m in sorted(modalities) if m in meant), None)
-        if not term or not term.startswith("MONDO:"):
-            return None
-        return self._at_site(term, modalities)
-
-    def _at_site(self, term: str, modalities: frozenset[str]) -> str | None:
-        """The form of a disease at the one site a modality images, where MONDO names it so
-        ("vasculitis" on dermoscopy: cutaneous vasculitis; "neoplasm" on a fundus photograph:
-        retina neoplasm): a narrower MONDO term whose label is the template's."""
-        templates = [t for m in sorted(modalities) for t in self._site_forms.get(m, ())]
-        if not templates:
-            return None
-        label = self._index.label_of(term)
-        for template in templates:
-            for _rank, curie in self._index.exact.get(normalize_key(template.format(label)), ()):
-                if curie.startswith("MONDO:") and term in self._index.terms.ancestors(curie):
-                    return curie
-        return None
+        meant = self._narrower.get(term or "", {})
+        return next((meant[m] for m in sorted(modalities) if m in meant), None)
 
     def out_of_place(self, term: str | None, modalities: frozenset[str]) -> bool:
         """Whether a term is one the label maps of this modality cannot show (a cell nucleus on

@@ -311,9 +311,6 @@ class LabelRules(BaseModel):
     findings_by_modality: list[_FindingsByModality] = []
     #: Term -> the only modality words whose label maps it answers in ("cell nucleus").
     terms_only_in: dict[str, list[str]] = {}
-    #: Modality word -> name templates of a disease at the one site the modality images
-    #: ("cutaneous {}" on dermoscopy).
-    disease_site_forms: dict[str, list[str]] = {}
     #: Terms that label maps of some modalities mean more narrowly (radiology: skeletal muscle).
     term_in_modality: list[_TermInModality] = []
     #: Latin names read in English order ("Ventriculus lateralis": lateral ventricle).
@@ -354,9 +351,6 @@ class LabelRules(BaseModel):
     #: Head-noun agreement: class name -> the class; a name that says a class never answers a
     #: term of another class ("pubic bone" is no vein).
     head_classes: dict[str, _HeadClass]
-    #: Modality word -> names of the more specific disease a finding of its images is
-    #: ("tuberculosis" on a chest radiograph: pulmonary tuberculosis); ``{name}``: the disease.
-    disease_forms: dict[str, list[str]]
     abstain: list[_Abstain]
     narrowing: list[_Narrowing]
     numbered: list[NumberedRule]
