@@ -425,13 +425,20 @@ def test_words_split_at_case_digits_and_separators() -> None:
         "kidney and spleen",
         "left lens overlap",
         "benign",
-        "tumour",
+        "lesion",
     ],
 )
 def test_meaningless_names_abstain_with_a_reason(normalizer: LabelNormalizer, raw: str) -> None:
     found = normalizer.normalize(raw)
     assert found.term is None and found.label is None and found.predicate is None
     assert found.via == "abstain" and found.reason
+
+
+def test_a_bare_tumour_is_a_neoplasm_without_a_site(normalizer: LabelNormalizer) -> None:
+    """The word says a neoplasm and no more (bench/data/ANNOTATING.md, 1): no site is guessed."""
+    for modality in ("CT", "PET/CT", "pathology"):
+        found = normalizer.normalize("tumour", modality=modality)
+        assert (found.term, found.site) == ("MONDO:0005070", None), modality
 
 
 def test_unmatched_names_abstain_rather_than_guess(normalizer: LabelNormalizer) -> None:
@@ -1422,7 +1429,7 @@ def test_conventions_read_since_set_g(
         # not with another tracer, not with a site.
         ("hypermetabolic_tumour", "PET/CT", "mfles:fdg-avid-lesion"),
         ("lesion (SUV)", "PET", "mfles:fdg-avid-lesion"),
-        ("tumor", "PET/CT", None),
+        ("tumor", "PET/CT", "MONDO:0005070"),  # a neoplasm; the dataset gives the site
         ("FDG_lesion", "CT", None),
         # Thigh and leg muscle codes of musculoskeletal MR; a limb segment after a part of a limb.
         ("SAR_thigh", "MR", "UBERON:0001373"),
