@@ -1,16 +1,18 @@
 """Numbered structures of label names: vertebrae, ribs, intervertebral discs, liver segments, teeth.
 
 The rules' ``numbered`` grammars read "L3", "T12 vertebra", "rib_3", "C5-C6 disc" or
-"couinaud segment 1" and name the UBERON term of that number ("third lumbar vertebra"); a number
-past the usual count (a sixth lumbar vertebra) is :data:`~medfuse.kg.normalize_hits.BEYOND`,
-and nothing else may answer it: the normalizer abstains with the rule's reason.
+"couinaud segment 1" and name the UBERON term of that number ("third lumbar vertebra"). A number
+past the usual count that real label maps use (a sixth lumbar vertebra) is the region's broader
+term, where the grammar says so (``past_count``); any other number past the count is
+:data:`~medfuse.kg.normalize_hits.BEYOND`, and nothing else may answer it: the normalizer abstains
+with the rule's reason.
 
 >>> from medfuse.kg.normalize import load_normalizer
 >>> numbered = load_normalizer().rewrites.numbered
->>> numbered.hit(["l", "3"]).curie, numbered.hit(["l", "6"]) is BEYOND
-('UBERON:0004619', True)
->>> numbered.beyond(["l", "6"])
-'a transitional vertebra (L6) beyond the usual count has no UBERON term'
+>>> numbered.hit(["l", "3"]).curie, numbered.hit(["l", "6"]).curie, numbered.hit(["l", "7"]) is BEYOND
+('UBERON:0004619', 'UBERON:0002414', True)
+>>> numbered.beyond(["l", "7"])
+'a transitional vertebra (L7) beyond the usual count has no UBERON term'
 """
 
 from __future__ import annotations
@@ -59,8 +61,17 @@ class NumberedStructures:
                     return self._coded(match, rule)
                 region = rule.regions.get(match.groupdict().get("region") or "", "")
                 number = int(match["n"])
-                limit = rule.count.get(region) or rule.count.get(rule.name.split()[-1], 0)
-                if not 1 <= number <= limit:
+                counted = region if region in rule.count else rule.name.split()[-1]
+                if number > rule.count.get(counted, 0) and rule.past_count:
+                    # A number real maps use past the usual count: the structure, broader.
+                    if number <= rule.past_count.upto.get(counted, 0):
+                        return self._first(
+                            [n.format(region=region) for n in rule.past_count.names],
+                            BROAD,
+                            rule.broader_factor,
+                        )
+                    return BEYOND
+                if not 1 <= number <= rule.count.get(counted, 0):
                     return BEYOND
                 code = f"{(match.groupdict().get('region') or '')[:1].upper()}{number}"
                 values = {
@@ -74,20 +85,21 @@ class NumberedStructures:
                     (rule.names, rule.predicate, rule.factor),
                     (rule.broader_names, BROAD, rule.broader_factor),
                 ):
-                    for template in templates:
-                        name = template.format(**values)
-                        found = self.index.pick(
-                            self.index.exact.get(normalize_key(name)), self.index.order, short=0
-                        )
-                        if found:
-                            return Hit(
-                                found[1],
-                                "numbered",
-                                self.index.conf["numbered"] * factor,
-                                predicate,
-                            )
+                    found = self._first([t.format(**values) for t in templates], predicate, factor)
+                    if found is not BEYOND:
+                        return found
                 return BEYOND
         return None
+
+    def _first(self, names: list[str], predicate: str, factor: float) -> Hit:
+        """The term of the first of ``names`` that is a term's label or synonym, or BEYOND."""
+        for name in names:
+            found = self.index.pick(
+                self.index.exact.get(normalize_key(name)), self.index.order, short=0
+            )
+            if found:
+                return Hit(found[1], "numbered", self.index.conf["numbered"] * factor, predicate)
+        return BEYOND
 
     def _coded(self, match: re.Match[str], rule: NumberedRule) -> Hit:
         """Name the structure a code stands for ("tooth 36": quadrant 3, position 6), or BEYOND."""
@@ -97,13 +109,7 @@ class NumberedStructures:
             if words is None:
                 return BEYOND
             values.update(words)
-        for template in rule.names:
-            found = self.index.pick(
-                self.index.exact.get(normalize_key(template.format(**values))), self.index.order, short=0
-            )
-            if found:
-                return Hit(found[1], "numbered", self.index.conf["numbered"] * rule.factor, rule.predicate)
-        return BEYOND
+        return self._first([t.format(**values) for t in rule.names], rule.predicate, rule.factor)
 
     def beyond(self, core: list[str]) -> str | None:
         """Say why a numbered name has no term (a sixth lumbar vertebra), if it is one."""

@@ -78,6 +78,15 @@ class _Narrowing(_Rule):
     under: list[str] = []
 
 
+class _PastCount(_Rule):
+    """Numbers past a grammar's count that real label maps use but no term names (a sixth lumbar
+    vertebra, Couinaud segment 5): the structure's broader term answers (skos:broadMatch)."""
+
+    #: Region (or the grammar's last name word) -> the highest such number.
+    upto: dict[str, int]
+    names: list[str]
+
+
 class NumberedRule(_Rule):
     """A grammar of numbered or coded structures (vertebrae "L3", teeth "36"); see the rules file."""
 
@@ -95,8 +104,9 @@ class NumberedRule(_Rule):
     predicate: str = EXACT
     #: Confidence factor of an answer from ``names``.
     factor: float = 1.0
-    #: Confidence factor of an answer from ``broader_names``.
+    #: Confidence factor of an answer from ``broader_names`` or ``past_count``.
     broader_factor: float = 0.9
+    past_count: _PastCount | None = None
     beyond: str
 
 
