@@ -434,6 +434,15 @@ def test_meaningless_names_abstain_with_a_reason(normalizer: LabelNormalizer, ra
     assert found.via == "abstain" and found.reason
 
 
+@pytest.mark.parametrize(
+    "raw", ["finding", "Abnormality", "anomaly", "Other disease", "other_lesions", "any finding"]
+)
+def test_a_finding_word_alone_abstains(normalizer: LabelNormalizer, raw: str) -> None:
+    """Neither kind nor site (bench/data/ANNOTATING.md, 3.5), even where it is a term's label."""
+    found = normalizer.normalize(raw, modality="X-ray")
+    assert found.term is None and "finding word alone" in (found.reason or "")
+
+
 def test_a_bare_tumour_is_a_neoplasm_without_a_site(normalizer: LabelNormalizer) -> None:
     """The word says a neoplasm and no more (bench/data/ANNOTATING.md, 1): no site is guessed."""
     for modality in ("CT", "PET/CT", "pathology"):
