@@ -134,6 +134,8 @@ __all__ = [
 #: Capital letters split by hyphens or spaces before a word ("T-M Joint"); a side letter is last.
 SPLIT_INITIALS = re.compile(r"\b[A-Z](?:[- ][A-Z])+\b(?= [A-Za-z]{2,})")
 #: A position word with "part" after it, as an inverted name's qualifier writes it.
+#: Runs of letters of a raw name (its words, whatever the separators).
+LETTER_RUNS = re.compile(r"[^\W\d_]+")
 POSITION_PART = re.compile(r"(?i)^(anterior|posterior|superior|inferior|middle|medial|lateral) part$")
 #: A name numbered by its list: an index of one to three digits (of several levels: "10.1."), a
 #: separator, then letters.
@@ -596,6 +598,9 @@ class LabelNormalizer:
         The reading found is read again as a whole name, so sides and heads apply as usual.
         """
         index = self.index
+        letters = LETTER_RUNS.findall(raw)
+        if len(letters) == 1 and letters[0].isupper() and len(letters[0]) <= 4:
+            return None  # a lone short word in capitals is an acronym ("TAD", "3_FEA"), not cut
         folded = index.fold(words)
         readings: list[list[str]] = [[]]
         cut = False

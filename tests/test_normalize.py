@@ -443,6 +443,13 @@ def test_a_finding_word_alone_abstains(normalizer: LabelNormalizer, raw: str) ->
     assert found.term is None and "finding word alone" in (found.reason or "")
 
 
+@pytest.mark.parametrize(("raw", "modality"), [("TAD", "X-ray"), ("3_FEA", "pathology"), ("ABE", "microscopy")])
+def test_a_lone_short_word_in_capitals_is_an_acronym_not_a_cut_word(
+    normalizer: LabelNormalizer, raw: str, modality: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).via != "lengthened"
+
+
 def test_a_bare_tumour_is_a_neoplasm_without_a_site(normalizer: LabelNormalizer) -> None:
     """The word says a neoplasm and no more (bench/data/ANNOTATING.md, 1): no site is guessed."""
     for modality in ("CT", "PET/CT", "pathology"):
