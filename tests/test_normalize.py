@@ -450,6 +450,21 @@ def test_a_lone_short_word_in_capitals_is_an_acronym_not_a_cut_word(
     assert normalizer.normalize(raw, modality=modality).via != "lengthened"
 
 
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("poorly differentiated adenocarcinoma", "adenocarcinoma"),
+        ("Invasive melanoma", "melanoma"),
+        ("Adenoma high grade", "adenoma"),
+        ("invasive ductal carcinoma", "invasive ductal breast carcinoma"),  # a term names both
+    ],
+)
+def test_differentiation_invasion_and_grade_narrow_a_tumour(
+    normalizer: LabelNormalizer, raw: str, label: str
+) -> None:
+    assert normalizer.normalize(raw, modality="pathology").label == label
+
+
 def test_a_bare_tumour_is_a_neoplasm_without_a_site(normalizer: LabelNormalizer) -> None:
     """The word says a neoplasm and no more (bench/data/ANNOTATING.md, 1): no site is guessed."""
     for modality in ("CT", "PET/CT", "pathology"):
