@@ -134,6 +134,8 @@ __all__ = [
 #: Capital letters split by hyphens or spaces before a word ("T-M Joint"); a side letter is last.
 SPLIT_INITIALS = re.compile(r"\b[A-Z](?:[- ][A-Z])+\b(?= [A-Za-z]{2,})")
 #: A position word with "part" after it, as an inverted name's qualifier writes it.
+#: A collection's class code written bare: capitals, two to five.
+BARE_CODE = re.compile(r"[A-Z]{2,5}")
 #: Runs of letters of a raw name (its words, whatever the separators).
 LETTER_RUNS = re.compile(r"[^\W\d_]+")
 POSITION_PART = re.compile(r"(?i)^(anterior|posterior|superior|inferior|middle|medial|lateral) part$")
@@ -263,6 +265,11 @@ class LabelNormalizer:
         )
         #: Collections' prefixes before their class codes ("tcga"), case-folded.
         self._code_prefixes = frozenset(w.casefold() for w in self.rules.code_prefixes)
+        #: Modality word -> the collection prefixes whose codes its label maps write bare.
+        self._bare_codes: dict[str, list[str]] = {}
+        for prefix, words in self.rules.code_prefixes.items():
+            for word in words:
+                self._bare_codes.setdefault(word, []).append(prefix)
         #: Atlas names written as tissue and codes or as a path of levels.
         self.atlas = AtlasNames(index, self.rules, self.normalize)
         #: Head noun -> the non-anatomical object term a name ending in it answers.
@@ -365,6 +372,12 @@ class LabelNormalizer:
         abbreviation = index.abbreviations.hit(text, key, modalities)
         if abbreviation is None and PLURAL_CODE.match(text):  # "RBCs": the plural of a code
             abbreviation = index.abbreviations.hit(text[:-1], key[:-1], modalities)
+        if abbreviation is None and BARE_CODE.fullmatch(text):  # "PAAD" on pathology: TCGA-PAAD
+            for prefix in (p for m in sorted(modalities) for p in self._bare_codes.get(m, ())):
+                coded = f"{prefix}-{text}"
+                abbreviation = index.abbreviations.hit(coded, normalize_key(coded), modalities)
+                if abbreviation is not None:
+                    break
         if isinstance(abbreviation, str):
             return self._abstained(raw, abbreviation, self._conf["abstain_pattern"])
         if abbreviation is not None:

@@ -333,8 +333,9 @@ class LabelRules(BaseModel):
     destrieux: Destrieux | None = None
     #: Modalities (case-folded, as written) where a bare FDI number names a tooth ("36").
     bare_tooth_numbers: list[str] = []
-    #: Collections that prefix their class codes with their name ("TCGA-LUAD").
-    code_prefixes: list[str] = []
+    #: Collections that prefix their class codes with their name ("TCGA-LUAD") -> the modality
+    #: words whose label maps also write the codes bare ("PAAD" on pathology).
+    code_prefixes: dict[str, list[str]] = {}
     #: One-letter heads of Latin names -> the Latin word ("n" of "N. opticus": nervus).
     latin_heads: dict[str, str] = {}
     #: The tissue levels of an atlas path of dotted levels ("Gray Matter", Talairach Daemon).

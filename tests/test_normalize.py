@@ -465,6 +465,16 @@ def test_differentiation_invasion_and_grade_narrow_a_tumour(
     assert normalizer.normalize(raw, modality="pathology").label == label
 
 
+def test_bare_tcga_codes_on_pathology(normalizer: LabelNormalizer) -> None:
+    """A pathology label map writes TCGA's project codes bare; elsewhere "READ" is no code."""
+    assert normalizer.normalize("PAAD", modality="pathology").label == "pancreatic adenocarcinoma"
+    assert normalizer.normalize("READ", modality="pathology").label == "rectum adenocarcinoma"
+    assert normalizer.normalize("READ", modality="CT").term is None
+    # Two cancers in one project: the carcinoma that holds both, broader.
+    found = normalizer.normalize("CESC", modality="pathology")
+    assert (found.label, found.predicate) == ("cervical carcinoma", "skos:broadMatch")
+
+
 def test_a_bare_tumour_is_a_neoplasm_without_a_site(normalizer: LabelNormalizer) -> None:
     """The word says a neoplasm and no more (bench/data/ANNOTATING.md, 1): no site is guessed."""
     for modality in ("CT", "PET/CT", "pathology"):
