@@ -108,8 +108,12 @@ class LabelIndex:
         self._index_terms()
         self._index_alternates(alternates)
         self._index_curated(synonyms)
+        # An abbreviation may stand for a device ("ETT"): the terms object heads answer are its too.
         self.abbreviations = Abbreviations(
-            abbreviations, answering=self.answering, fold=self.fold, confidence=self.conf
+            abbreviations,
+            answering=self.answering | set(self.rules.object_heads),
+            fold=self.fold,
+            confidence=self.conf,
         )
         self._index_catalog()
         #: Short names of catalog datasets, dropped as a name's last word ("Pancreas_FLARE").

@@ -475,6 +475,22 @@ def test_bare_tcga_codes_on_pathology(normalizer: LabelNormalizer) -> None:
     assert (found.label, found.predicate) == ("cervical carcinoma", "skos:broadMatch")
 
 
+@pytest.mark.parametrize(
+    ("raw", "modality", "label"),
+    [
+        ("orthopaedic hardware", "X-ray", "non-anatomical object"),
+        ("Implant abutment", "X-ray", "non-anatomical object"),
+        ("ETT", "X-ray", "non-anatomical object"),
+        ("force bipolar", "endoscopy", "surgical instrument"),
+        ("cystic plate", "endoscopy", None),  # an anatomical plate, not a device
+    ],
+)
+def test_devices_and_instruments_by_their_head_noun(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str | None
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).label == label
+
+
 def test_a_bare_tumour_is_a_neoplasm_without_a_site(normalizer: LabelNormalizer) -> None:
     """The word says a neoplasm and no more (bench/data/ANNOTATING.md, 1): no site is guessed."""
     for modality in ("CT", "PET/CT", "pathology"):
