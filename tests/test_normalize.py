@@ -491,6 +491,18 @@ def test_devices_and_instruments_by_their_head_noun(
     assert normalizer.normalize(raw, modality=modality).label == label
 
 
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [("tree_in_bud", "finding"), ("Interlobular septal thickening", "finding"), ("Glass", None)],
+)
+def test_radiological_signs_are_the_generic_finding(
+    normalizer: LabelNormalizer, raw: str, label: str | None
+) -> None:
+    found = normalizer.normalize(raw, modality="CT")
+    assert found.label == label
+    assert label is None or found.predicate == "skos:broadMatch"
+
+
 def test_a_bare_tumour_is_a_neoplasm_without_a_site(normalizer: LabelNormalizer) -> None:
     """The word says a neoplasm and no more (bench/data/ANNOTATING.md, 1): no site is guessed."""
     for modality in ("CT", "PET/CT", "pathology"):
