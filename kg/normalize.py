@@ -134,6 +134,8 @@ __all__ = [
 #: Capital letters split by hyphens or spaces before a word ("T-M Joint"); a side letter is last.
 SPLIT_INITIALS = re.compile(r"\b[A-Z](?:[- ][A-Z])+\b(?= [A-Za-z]{2,})")
 #: A position word with "part" after it, as an inverted name's qualifier writes it.
+#: A class named by examples and its group ("Nail Fungus and other Nail Disease").
+OTHER_GROUP = re.compile(r"(?i)^.+?\band other (?P<group>.+)$")
 #: A collection's class code written bare: capitals, two to five.
 BARE_CODE = re.compile(r"[A-Z]{2,5}")
 #: Runs of letters of a raw name (its words, whatever the separators).
@@ -420,6 +422,8 @@ class LabelNormalizer:
         ):
             return found
         phrase = " ".join(words)
+        if ("/" in text or " and other " in phrase) and (found := self._grouped(raw, text, modality)):
+            return found
         reason = self._abstentions.reason(phrase, key, late=False)
         if reason:
             return self._abstained(raw, reason, self._conf["abstain_pattern"])
@@ -528,6 +532,19 @@ class LabelNormalizer:
             return found.model_copy(update={"raw": raw})
         confidence = round(found.confidence * factor, 3)
         return found.model_copy(update={"raw": raw, "via": via, "confidence": confidence})
+
+    def _grouped(self, raw: str, text: str, modality: str | None) -> Normalized | None:
+        """Answer a class that names its group ("Warts Molluscum and other Viral Infections": the
+        viral infections) or a path of classes, the deepest last ("Pneumonia/Viral/COVID-19";
+        "Pneumonia/Bacterial/Klebsiella" is read with the path's head, "Klebsiella pneumonia")."""
+        if (group := OTHER_GROUP.match(text)) is not None:
+            return self._read_as(raw, group["group"], modality, via="group", factor=0.9)
+        parts = [p.strip() for p in text.split("/")]
+        if len(parts) < 3 or not all(parts):
+            return None
+        return self._read_as(raw, parts[-1], modality, via="path", factor=0.9) or self._read_as(
+            raw, f"{parts[-1]} {parts[0]}", modality, via="path", factor=0.9
+        )
 
     def _unnumbered(self, raw: str, folded: list[str], modality: str | None) -> Normalized | None:
         """Answer a name that numbers instances of a target or lesion ("GTV1", "lesion_2",

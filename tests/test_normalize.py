@@ -503,6 +503,22 @@ def test_radiological_signs_are_the_generic_finding(
     assert label is None or found.predicate == "skos:broadMatch"
 
 
+@pytest.mark.parametrize(
+    ("raw", "modality", "label", "via"),
+    [
+        ("Nail Fungus and other Nail Disease", "dermoscopy", "nail disorder", "group"),
+        ("Pneumonia/Viral/COVID-19", "X-ray", "COVID-19", "path"),
+        ("Pneumonia/Bacterial/Klebsiella", "X-ray", "Klebsiella pneumonia", "path"),
+        ("liver/kidney", "CT", None, "abstain"),  # two structures, no path
+    ],
+)
+def test_a_class_named_by_its_group_or_its_path(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str | None, via: str
+) -> None:
+    found = normalizer.normalize(raw, modality=modality)
+    assert (found.label, found.via) == (label, via)
+
+
 def test_a_bare_tumour_is_a_neoplasm_without_a_site(normalizer: LabelNormalizer) -> None:
     """The word says a neoplasm and no more (bench/data/ANNOTATING.md, 1): no site is guessed."""
     for modality in ("CT", "PET/CT", "pathology"):
