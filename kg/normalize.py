@@ -269,8 +269,8 @@ class LabelNormalizer:
         self._code_prefixes = frozenset(w.casefold() for w in self.rules.code_prefixes)
         #: Modality word -> the collection prefixes whose codes its label maps write bare.
         self._bare_codes: dict[str, list[str]] = {}
-        for prefix, words in self.rules.code_prefixes.items():
-            for word in words:
+        for prefix, modality_words in self.rules.code_prefixes.items():
+            for word in modality_words:
                 self._bare_codes.setdefault(word, []).append(prefix)
         #: Atlas names written as tissue and codes or as a path of levels.
         self.atlas = AtlasNames(index, self.rules, self.normalize)
@@ -422,7 +422,8 @@ class LabelNormalizer:
         ):
             return found
         phrase = " ".join(words)
-        if ("/" in text or " and other " in phrase) and (found := self._grouped(raw, text, modality)):
+        grouped = "/" in text or " and other " in phrase
+        if grouped and (found := self._grouped(raw, text, modality)):
             return found
         reason = self._abstentions.reason(phrase, key, late=False)
         if reason:
@@ -538,12 +539,15 @@ class LabelNormalizer:
         viral infections) or a path of classes, the deepest last ("Pneumonia/Viral/COVID-19";
         "Pneumonia/Bacterial/Klebsiella" is read with the path's head, "Klebsiella pneumonia")."""
         if (group := OTHER_GROUP.match(text)) is not None:
-            return self._read_as(raw, group["group"], modality, via="group", factor=0.9)
+            return self._read_as(
+                raw, group["group"], modality, via="group", factor=self._conf["grouped"]
+            )
         parts = [p.strip() for p in text.split("/")]
         if len(parts) < 3 or not all(parts):
             return None
-        return self._read_as(raw, parts[-1], modality, via="path", factor=0.9) or self._read_as(
-            raw, f"{parts[-1]} {parts[0]}", modality, via="path", factor=0.9
+        factor = self._conf["grouped"]
+        return self._read_as(raw, parts[-1], modality, via="path", factor=factor) or self._read_as(
+            raw, f"{parts[-1]} {parts[0]}", modality, via="path", factor=factor
         )
 
     def _unnumbered(self, raw: str, folded: list[str], modality: str | None) -> Normalized | None:
