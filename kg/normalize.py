@@ -133,13 +133,13 @@ __all__ = [
 
 #: Capital letters split by hyphens or spaces before a word ("T-M Joint"); a side letter is last.
 SPLIT_INITIALS = re.compile(r"\b[A-Z](?:[- ][A-Z])+\b(?= [A-Za-z]{2,})")
-#: A position word with "part" after it, as an inverted name's qualifier writes it.
 #: A class named by examples and its group ("Nail Fungus and other Nail Disease").
 OTHER_GROUP = re.compile(r"(?i)^.+?\band other (?P<group>.+)$")
 #: A collection's class code written bare: capitals, two to five.
 BARE_CODE = re.compile(r"[A-Z]{2,5}")
 #: Runs of letters of a raw name (its words, whatever the separators).
 LETTER_RUNS = re.compile(r"[^\W\d_]+")
+#: A position word with "part" after it, as an inverted name's qualifier writes it.
 POSITION_PART = re.compile(r"(?i)^(anterior|posterior|superior|inferior|middle|medial|lateral) part$")
 #: A name numbered by its list: an index of one to three digits (of several levels: "10.1."), a
 #: separator, then letters.

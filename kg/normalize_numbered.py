@@ -62,16 +62,13 @@ class NumberedStructures:
                 region = rule.regions.get(match.groupdict().get("region") or "", "")
                 number = int(match["n"])
                 counted = region if region in rule.count else rule.name.split()[-1]
-                if number > rule.count.get(counted, 0) and rule.past_count:
-                    # A number real maps use past the usual count: the structure, broader.
-                    if number <= rule.past_count.upto.get(counted, 0):
-                        return self._first(
-                            [n.format(region=region) for n in rule.past_count.names],
-                            BROAD,
-                            rule.broader_factor,
-                        )
-                    return BEYOND
-                if not 1 <= number <= rule.count.get(counted, 0):
+                limit = rule.count.get(counted, 0)
+                if not 1 <= number <= limit:
+                    past = rule.past_count
+                    if past and limit < number <= past.upto.get(counted, 0):
+                        # A number real maps use past the usual count: the structure, broader.
+                        names = [n.format(region=region) for n in past.names]
+                        return self._first(names, BROAD, rule.broader_factor)
                     return BEYOND
                 code = f"{(match.groupdict().get('region') or '')[:1].upper()}{number}"
                 values = {

@@ -451,18 +451,25 @@ def test_a_lone_short_word_in_capitals_is_an_acronym_not_a_cut_word(
 
 
 @pytest.mark.parametrize(
-    ("raw", "label"),
+    ("raw", "modality", "label"),
     [
-        ("poorly differentiated adenocarcinoma", "adenocarcinoma"),
-        ("Invasive melanoma", "melanoma"),
-        ("Adenoma high grade", "adenoma"),
-        ("invasive ductal carcinoma", "invasive ductal breast carcinoma"),  # a term names both
+        # Devices and instruments by their head noun.
+        ("orthopaedic hardware", "X-ray", "non-anatomical object"),
+        ("Implant abutment", "X-ray", "non-anatomical object"),
+        ("ETT", "X-ray", "non-anatomical object"),
+        ("force bipolar", "endoscopy", "surgical instrument"),
+        ("cystic plate", "endoscopy", None),  # an anatomical plate, not a device
+        # A tumour's differentiation, invasion or grade narrows it.
+        ("poorly differentiated adenocarcinoma", "pathology", "adenocarcinoma"),
+        ("Invasive melanoma", "pathology", "melanoma"),
+        ("Adenoma high grade", "pathology", "adenoma"),
+        ("invasive ductal carcinoma", "pathology", "invasive ductal breast carcinoma"),  # one term
     ],
 )
-def test_differentiation_invasion_and_grade_narrow_a_tumour(
-    normalizer: LabelNormalizer, raw: str, label: str
+def test_conventions_read_since_set_q(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str | None
 ) -> None:
-    assert normalizer.normalize(raw, modality="pathology").label == label
+    assert normalizer.normalize(raw, modality=modality).label == label
 
 
 def test_bare_tcga_codes_on_pathology(normalizer: LabelNormalizer) -> None:
@@ -473,22 +480,6 @@ def test_bare_tcga_codes_on_pathology(normalizer: LabelNormalizer) -> None:
     # Two cancers in one project: the carcinoma that holds both, broader.
     found = normalizer.normalize("CESC", modality="pathology")
     assert (found.label, found.predicate) == ("cervical carcinoma", "skos:broadMatch")
-
-
-@pytest.mark.parametrize(
-    ("raw", "modality", "label"),
-    [
-        ("orthopaedic hardware", "X-ray", "non-anatomical object"),
-        ("Implant abutment", "X-ray", "non-anatomical object"),
-        ("ETT", "X-ray", "non-anatomical object"),
-        ("force bipolar", "endoscopy", "surgical instrument"),
-        ("cystic plate", "endoscopy", None),  # an anatomical plate, not a device
-    ],
-)
-def test_devices_and_instruments_by_their_head_noun(
-    normalizer: LabelNormalizer, raw: str, modality: str, label: str | None
-) -> None:
-    assert normalizer.normalize(raw, modality=modality).label == label
 
 
 @pytest.mark.parametrize(
