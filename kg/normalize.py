@@ -695,7 +695,12 @@ class LabelNormalizer:
             if part.term in self.terms.ancestors(whole.term):
                 return whole.model_copy(update={"raw": raw})
         combined = self.normalize(f"{within} {outer}", modality=modality)
-        return combined.model_copy(update={"raw": raw}) if combined.term else None
+        if combined.term:
+            return combined.model_copy(update={"raw": raw})
+        # The words outside are a numbered code that names nothing, the words in parentheses a
+        # phrase: those are the name ("Zone 5 (Main Aorta)").
+        coded = any(c.isdigit() for c in outer) and len(words_of(within)) > 1
+        return part.model_copy(update={"raw": raw}) if coded and part.term and not whole.term else None
 
     def _last_resort(self, raw: str, core: list[str], side: str | None) -> Normalized | None:
         """Answer a name that is, filler words aside and in any order, the label of a term of an

@@ -443,7 +443,8 @@ def load_rules() -> LabelRules:
 
 
 # ------------------------------------------------------------------------------------ words
-_POSSESSIVE = re.compile(r"['\u2019]s\b")
+#: A possessive "'s", also before an underscore ("Behcet's_Syndrome").
+_POSSESSIVE = re.compile(r"['\u2019]s(?![A-Za-z0-9])")
 #: Word breaks inside a token: camelCase, an acronym before a word, letters before or after digits,
 #: a side letter after a number ("Rib07L", "C7R").
 _BREAKS = re.compile(
@@ -464,6 +465,8 @@ def words_of(text: str, *, split_case: bool = True) -> list[str]:
     ['glnd', 'submand', 'l']
     >>> words_of("LeftKidney"), words_of("rib3"), words_of("3rd-Ventricle")
     (['left', 'kidney'], ['rib', '3'], ['3rd', 'ventricle'])
+    >>> words_of("Behcet's_Syndrome")
+    ['behcet', 'syndrome']
     """
     if "'" in text or "\u2019" in text:
         text = _POSSESSIVE.sub("", text)

@@ -1712,3 +1712,33 @@ def test_a_comma_between_two_structures_still_abstains(normalizer: LabelNormaliz
 
 def test_a_negative_finding_is_no_filler(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("covid negative", modality="X-ray").term is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "term"),
+    [
+        # An imaging plane or view alone, and a radiological sign alone, name nothing.
+        ("Transverse view", "US", None),
+        ("sagittal", "MR", None),
+        ("opacities", "X-ray", None),
+        # "main" is a position the ontology lacks; "deep" goes with an invasion qualifier.
+        ("main portal vein", "CT", "UBERON:0001639"),
+        ("deeply infiltrating carcinoma", "pathology", "MONDO:0004993"),
+        # Instruments and materials of skull-base and spine surgery.
+        ("bone rongeur", "endoscopy", "mfanat:surgical-instrument"),
+        ("periosteal elevator", "endoscopy", "mfanat:surgical-instrument"),
+        ("fibrin glue", "endoscopy", "mfanat:non-anatomical"),
+        # A numbered code outside parentheses, the name inside; an outcome outside still abstains.
+        ("Region 2 (Splenic Artery)", "CT", "UBERON:0001194"),
+        ("benign (thyroid)", "pathology", None),
+        # A possessive before an underscore; lay names; muscle and vessel abbreviations.
+        ("Sjogren's_Syndrome", "MR", "MONDO:0010030"),
+        ("nail fungus", "dermoscopy", "MONDO:0001628"),
+        ("GMed", "MR", "UBERON:0001371"),
+        ("AbdAo", "CT", "UBERON:0001516"),
+    ],
+)
+def test_views_signs_positions_instruments_codes_and_possessives(
+    normalizer: LabelNormalizer, raw: str, modality: str, term: str | None
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).term == term
