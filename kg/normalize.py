@@ -180,6 +180,10 @@ class _NoFindingWords(NamedTuple):
     alone: frozenset[str]
     #: Words that negate the finding after them ("no tumour").
     negations: frozenset[str]
+    #: Prefixes that negate one finding word only, never a disease ("non-polyp", not "non-COVID").
+    word_negations: frozenset[str]
+    #: Words those prefixes leave as a class of its own ("non-nodule", LIDC-IDRI's category).
+    not_negated: frozenset[str]
     #: Heads after "normal" ("normal tissue").
     normal_heads: frozenset[str]
     #: Generic finding and instance words a negation may stand before.
@@ -259,6 +263,8 @@ class LabelNormalizer:
                 term=no_finding.term,
                 alone=frozenset(" ".join(index.fold(words_of(w))) for w in no_finding.alone),
                 negations=frozenset(index.fold(no_finding.negations)),
+                word_negations=frozenset(index.fold(no_finding.word_negations)),
+                not_negated=frozenset(index.fold(no_finding.not_negated)),
                 normal_heads=frozenset(index.fold(no_finding.normal_heads)),
                 generic=frozenset(index.fold([*no_finding.generic, *self.rules.instance_heads])),
             )
@@ -698,9 +704,11 @@ class LabelNormalizer:
         if combined.term:
             return combined.model_copy(update={"raw": raw})
         # The words outside are a numbered code that names nothing, the words in parentheses a
-        # phrase: those are the name ("Zone 5 (Main Aorta)").
-        coded = any(c.isdigit() for c in outer) and len(words_of(within)) > 1
-        return part.model_copy(update={"raw": raw}) if coded and part.term and not whole.term else None
+        # phrase ("Zone 5 (Main Aorta)"), or outside is one word too broad to name anything and
+        # inside a standard abbreviation ("Fluid (SRF)"): the words in parentheses are the name.
+        coded = any(c.isdigit() for c in outer) and len(words_of(within)) > 1 and not whole.term
+        spelled = part.via == "abbreviation" and len(words_of(outer)) == 1
+        return part.model_copy(update={"raw": raw}) if part.term and (coded or spelled) else None
 
     def _last_resort(self, raw: str, core: list[str], side: str | None) -> Normalized | None:
         """Answer a name that is, filler words aside and in any order, the label of a term of an
@@ -790,8 +798,10 @@ class LabelNormalizer:
 
     def _object(self, raw: str, core: list[str], side: str | None) -> Normalized | None:
         """Answer a name without a side whose head noun is a device, phantom, instrument or
-        artefact ("chest tube", "ACR phantom", "metal artifact"): that kind of object."""
-        term = self._objects.get(core[-1]) if core and not side else None
+        artefact ("chest tube", "ACR phantom", "metal artifact"): that kind of object. Not one
+        a negation denies ("no visible instrument" is a frame without one)."""
+        negations = self._no_finding.negations if self._no_finding else frozenset()
+        term = self._objects.get(core[-1]) if core and not side and core[0] not in negations else None
         return self._answer(raw, Hit(term, "object", self._conf["object"], BROAD)) if term else None
 
     def _destrieux_parcel(
@@ -830,6 +840,15 @@ class LabelNormalizer:
         first, rest = folded[0], folded[1:]
         if first == "normal" and rest and all(w in words.normal_heads for w in rest):
             return self._answer(raw, hit)
+        if first in words.word_negations and len(rest) == 1:
+            if rest[0] in words.not_negated:
+                return None
+            if rest[0] in words.generic:
+                return self._answer(raw, hit)
+            negated = self.normalize(rest[0], modality=modality).term
+            if negated and negated != words.term and negated.startswith("mfles:"):
+                return self._answer(raw, hit)  # "non-bleeding"
+            return None
         if first not in words.negations or not 1 <= len(rest) <= 3:
             return None
         if len(rest) == 1 and rest[0] in words.generic:

@@ -202,6 +202,8 @@ class _Respelling(_Rule):
 class _NoFinding(_Rule):
     term: str
     negations: list[str]
+    word_negations: list[str] = []
+    not_negated: list[str] = []
     generic: list[str] = []
     alone: list[str]
     normal_heads: list[str]

@@ -1736,6 +1736,15 @@ def test_a_negative_finding_is_no_filler(normalizer: LabelNormalizer) -> None:
         ("nail fungus", "dermoscopy", "MONDO:0001628"),
         ("GMed", "MR", "UBERON:0001371"),
         ("AbdAo", "CT", "UBERON:0001516"),
+        # "non" before one finding word is the negative class; not before a disease, nor
+        # LIDC-IDRI's "non-nodule"; a negated object is no object.
+        ("non-tumour", "pathology", "mfles:healthy"),
+        ("Non-haemorrhage", "CT", "mfles:healthy"),
+        ("non-COVID", "X-ray", None),
+        ("non-nodule", "CT", None),
+        ("no visible tool", "endoscopy", None),
+        # A broad word with a standard abbreviation in parentheses is the abbreviation's reading.
+        ("Fluid (IRF)", "OCT", "mfles:finding"),
     ],
 )
 def test_views_signs_positions_instruments_codes_and_possessives(
