@@ -1745,6 +1745,13 @@ def test_a_negative_finding_is_no_filler(normalizer: LabelNormalizer) -> None:
         ("no visible tool", "endoscopy", None),
         # A broad word with a standard abbreviation in parentheses is the abbreviation's reading.
         ("Fluid (IRF)", "OCT", "mfles:finding"),
+        # The stroma named by what surrounds it; a tear of a structure is the generic lesion.
+        ("peritumoral stroma", "pathology", "UBERON:0003891"),
+        ("nuclei stroma", "pathology", None),
+        ("tendon tear", "MR", "mfles:lesion"),
+        # Organ names cut short.
+        ("Panc", "CT", "UBERON:0001264"),
+        ("Scap_R", "CT", "UBERON:0006849"),
     ],
 )
 def test_views_signs_positions_instruments_codes_and_possessives(
