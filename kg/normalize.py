@@ -271,6 +271,14 @@ class LabelNormalizer:
             if no_finding
             else None
         )
+        hemispheres = self.rules.hemispheres
+        #: A hemisphere side as a whole token ("HIP-rh", "ctx_lh"), and the term it puts a name in.
+        self._hemisphere_side = re.compile(
+            rf"(?<![A-Za-z])(?:{'|'.join(map(re.escape, hemispheres.words))})(?![A-Za-z])"
+            if hemispheres
+            else "(?!)"
+        )
+        self._hemisphere_within = hemispheres.within if hemispheres else None
         #: Collections' prefixes before their class codes ("tcga"), case-folded.
         self._code_prefixes = frozenset(w.casefold() for w in self.rules.code_prefixes)
         #: Modality word -> the collection prefixes whose codes its label maps write bare.
@@ -298,6 +306,24 @@ class LabelNormalizer:
         >>> n.term, n.label, n.predicate
         ('UBERON:0008952', 'upper lobe of left lung', 'skos:exactMatch')
         """
+        found = self._read(raw, modality=modality)
+        # Checked on the name as written only: the steps read lower-cased rewrites of it again.
+        if (
+            found.term
+            and self._hemisphere_within
+            and self._hemisphere_side.search(raw)
+            and self._hemisphere_within not in self.index.terms.ancestors(found.term)
+        ):
+            return self._abstained(
+                raw,
+                f"the name is sided by brain hemisphere, and {found.label} is no part of the "
+                "nervous system",
+                self._conf["abstain_pattern"],
+            )
+        return found
+
+    def _read(self, raw: str, *, modality: str | None = None) -> Normalized:
+        """Read a name or a rewrite of it: :meth:`normalize` before the whole-name checks."""
         found = self._normalize(raw, modality)
         if found.term and found.via not in _DECIDED:
             modalities = (
@@ -532,7 +558,7 @@ class LabelNormalizer:
         """Answer ``raw`` as another spelling of it, ``name``, reads, or None where it finds no
         term; with ``via``, the answer says that step found it and its confidence is ``factor``
         of the reading's."""
-        found = self.normalize(name, modality=modality)
+        found = self._read(name, modality=modality)
         if found.term is None:
             return None
         if via is None:
@@ -573,7 +599,7 @@ class LabelNormalizer:
                 or self.rewrites.numbered.beyond(folded) is not None
             ):
                 return None
-            found = self.normalize(" ".join(rest), modality=modality)
+            found = self._read(" ".join(rest), modality=modality)
             # Read directly, not by dropping words ("Liver_Seg_2" is a segment, not the liver).
             if not (found.term or "").startswith("UBERON:") or found.via not in _DIRECT:
                 return None
@@ -693,14 +719,14 @@ class LabelNormalizer:
         if not outer or "(" in outer or ")" in outer:
             return None
         within = " ".join(groups)
-        whole = self.normalize(outer, modality=modality)
-        part = self.normalize(within, modality=modality)
+        whole = self._read(outer, modality=modality)
+        part = self._read(within, modality=modality)
         if whole.term and part.term:
             if whole.term == part.term or whole.term in self.terms.ancestors(part.term):
                 return part.model_copy(update={"raw": raw})
             if part.term in self.terms.ancestors(whole.term):
                 return whole.model_copy(update={"raw": raw})
-        combined = self.normalize(f"{within} {outer}", modality=modality)
+        combined = self._read(f"{within} {outer}", modality=modality)
         if combined.term:
             return combined.model_copy(update={"raw": raw})
         # The words outside are a numbered code that names nothing, the words in parentheses a
@@ -742,7 +768,7 @@ class LabelNormalizer:
                 if link and not stem.endswith(link):
                     continue
                 site = stem[: len(stem) - len(link)]
-                found = self.normalize(" ".join([*folded[:-1], site, kind]), modality=modality)
+                found = self._read(" ".join([*folded[:-1], site, kind]), modality=modality)
                 if found.term and found.term.startswith(("mfles:", "MONDO:")) and found.site:
                     confidence = round(found.confidence * self._conf["compound"], 3)
                     return found.model_copy(
@@ -820,7 +846,7 @@ class LabelNormalizer:
         tries = [parts[-1]] if len(parts) > 1 and not set(parts[-1]) & set(rules.positions) else []
         tries += [list(chain.from_iterable(parts[:n])) for n in range(len(parts), 0, -1)]
         for words in tries:
-            found = self.normalize(" ".join([side, *words, head]), modality=modality)
+            found = self._read(" ".join([side, *words, head]), modality=modality)
             if (found.term or "").startswith("UBERON:") and found.via in _DIRECT:
                 confidence = round(found.confidence * self._conf["atlas"], 3)
                 return found.model_copy(
@@ -845,7 +871,7 @@ class LabelNormalizer:
                 return None
             if rest[0] in words.generic:
                 return self._answer(raw, hit)
-            negated = self.normalize(rest[0], modality=modality).term
+            negated = self._read(rest[0], modality=modality).term
             if negated and negated != words.term and negated.startswith("mfles:"):
                 return self._answer(raw, hit)  # "non-bleeding"
             return None
@@ -853,7 +879,7 @@ class LabelNormalizer:
             return None
         if len(rest) == 1 and rest[0] in words.generic:
             return self._answer(raw, hit)
-        negated = self.normalize(" ".join(rest), modality=modality).term
+        negated = self._read(" ".join(rest), modality=modality).term
         if negated and negated != words.term and negated.startswith(("MONDO:", "mfles:")):
             return self._answer(raw, hit)
         return None

@@ -249,6 +249,13 @@ class _CompartmentFindings(_Rule):
     compartments: dict[str, str]
 
 
+class _Hemispheres(_Rule):
+    #: Side words that name a brain hemisphere ("lh", "rh").
+    words: list[str]
+    #: The term every answer to a name sided so lies under (the nervous system).
+    within: str
+
+
 class _Acronyms(_Rule):
     #: MONDO classes whose ontology acronyms may answer an all-capitals code (GBM).
     mondo_under: list[str]
@@ -370,6 +377,8 @@ class LabelRules(BaseModel):
     lesion: _Lesion
     disease_sites: _DiseaseSites
     acronyms: _Acronyms
+    #: Hemisphere sides: a name sided so names a part of the nervous system ("HIP-rh").
+    hemispheres: _Hemispheres | None = None
     #: Words after which a number counts instances ("GTV1", "lesion_2").
     instance_heads: list[str]
     respelling: _Respelling

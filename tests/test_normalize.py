@@ -1752,6 +1752,10 @@ def test_a_negative_finding_is_no_filler(normalizer: LabelNormalizer) -> None:
         # Organ names cut short.
         ("Panc", "CT", "UBERON:0001264"),
         ("Scap_R", "CT", "UBERON:0006849"),
+        # A hemisphere side puts the name in the nervous system; "LH" in capitals is no side.
+        ("kidney-lh", "MR", None),
+        ("caudate-rh", "MR", "UBERON:0001873"),
+        ("Biceps_Fem_LH", "MR", "UBERON:0001374"),
     ],
 )
 def test_views_signs_positions_instruments_codes_and_possessives(
