@@ -1756,6 +1756,12 @@ def test_a_negative_finding_is_no_filler(normalizer: LabelNormalizer) -> None:
         ("kidney-lh", "MR", None),
         ("caudate-rh", "MR", "UBERON:0001873"),
         ("Biceps_Fem_LH", "MR", "UBERON:0001374"),
+        # An abnormality or pathology of an organ is the generic abnormality there; a species
+        # before a disease is a filler; "upper" and "lower" stand for superior and inferior.
+        ("liver_pathology", "CT", "mfles:abnormality"),
+        ("kidney abnormality", "CT", "mfles:abnormality"),
+        ("human glioma", "pathology", "MONDO:0021042"),
+        ("lower mediastinum", "X-ray", "UBERON:0008819"),
     ],
 )
 def test_views_signs_positions_instruments_codes_and_possessives(
