@@ -827,7 +827,9 @@ class LabelNormalizer:
         artefact ("chest tube", "ACR phantom", "metal artifact"): that kind of object. Not one
         a negation denies ("no visible instrument" is a frame without one)."""
         negations = self._no_finding.negations if self._no_finding else frozenset()
-        term = self._objects.get(core[-1]) if core and not side and core[0] not in negations else None
+        if not core or side or core[0] in negations:
+            return None
+        term = self._objects.get(core[-1])
         return self._answer(raw, Hit(term, "object", self._conf["object"], BROAD)) if term else None
 
     def _destrieux_parcel(
@@ -866,21 +868,19 @@ class LabelNormalizer:
         first, rest = folded[0], folded[1:]
         if first == "normal" and rest and all(w in words.normal_heads for w in rest):
             return self._answer(raw, hit)
-        if first in words.word_negations and len(rest) == 1:
-            if rest[0] in words.not_negated:
+        if first in words.word_negations:
+            # One finding word, not a disease: "non-bleeding", not "non-COVID".
+            if len(rest) != 1 or rest[0] in words.not_negated:
                 return None
-            if rest[0] in words.generic:
-                return self._answer(raw, hit)
-            negated = self._read(rest[0], modality=modality).term
-            if negated and negated != words.term and negated.startswith("mfles:"):
-                return self._answer(raw, hit)  # "non-bleeding"
-            return None
-        if first not in words.negations or not 1 <= len(rest) <= 3:
+            negatable: tuple[str, ...] = ("mfles:",)
+        elif first in words.negations and 1 <= len(rest) <= 3:
+            negatable = ("MONDO:", "mfles:")
+        else:
             return None
         if len(rest) == 1 and rest[0] in words.generic:
             return self._answer(raw, hit)
         negated = self._read(" ".join(rest), modality=modality).term
-        if negated and negated != words.term and negated.startswith(("MONDO:", "mfles:")):
+        if negated and negated != words.term and negated.startswith(negatable):
             return self._answer(raw, hit)
         return None
 
