@@ -287,7 +287,7 @@ class LabelNormalizer:
             for word in modality_words:
                 self._bare_codes.setdefault(word, []).append(prefix)
         #: Atlas names written as tissue and codes or as a path of levels.
-        self.atlas = AtlasNames(index, self.rules, self.normalize)
+        self.atlas = AtlasNames(index, self.rules, self._read)
         #: Head noun -> the non-anatomical object term a name ending in it answers.
         self._objects = {
             word: term

@@ -40,7 +40,9 @@ AREA_CODE = re.compile(r"(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9.]{2,6}")
 class AtlasNames:
     """The two atlas conventions of the module's docstring.
 
-    :param normalize: the normalizer's own ``normalize``, called with the structure's words.
+    :param normalize: the normalizer's reading of a rewritten name (``LabelNormalizer._read``,
+        without the checks :meth:`~medfuse.kg.normalize.LabelNormalizer.normalize` makes on the
+        name as written), called with the structure's words.
     """
 
     def __init__(

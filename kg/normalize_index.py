@@ -363,8 +363,9 @@ class LabelIndex:
         Of the terms whose label has every word of the name and that it shortens, one must be the
         whole (a part or a kind) of at least half of them and of more than twice as many as any
         rival that is no part or kind of it ("vermis": the cerebellar vermis, not one of its
-        lobules); a lone term may only leave out the whole it is "of". None where no term fits, more than ``most`` do or no whole
-        dominates ("fimbria": of the hippocampus or of the uterine tube).
+        lobules); a lone term may only leave out the whole it is "of". None where no term fits,
+        more than ``most`` do or no whole dominates ("fimbria": of the hippocampus or of the
+        uterine tube).
         """
         words = [w for w in core if w not in self.stop]
         if not words or any(not w.isalpha() or w in self.words.fillers for w in words):
