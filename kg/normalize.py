@@ -513,6 +513,7 @@ class LabelNormalizer:
                 or self._unindexed(raw, text, modality)
                 or self._uncoded(raw, text, modality)
                 or self._unsuffixed(raw, words, modality)
+                or self._organ_left_out(raw, folded, modality)
                 or self._respelled(raw, words, modality)
                 or self._lengthened(raw, words, modality)
                 or self._completed(raw, core, side)
@@ -695,6 +696,8 @@ class LabelNormalizer:
         respelled = [
             w if index.side_words.names_side(w) or w in index.stop else next(kept) for w in folded
         ]
+        if respelled == folded:
+            return None  # the reading found cuts nothing short: reading it again would loop
         return self._read_as(
             raw,
             " ".join(respelled),
@@ -775,6 +778,21 @@ class LabelNormalizer:
                         update={"raw": raw, "via": "compound", "confidence": confidence}
                     )
         return None
+
+    def _organ_left_out(
+        self, raw: str, folded: list[str], modality: str | None
+    ) -> Normalized | None:
+        """Answer a disease named without the one organ its modality shows ("Drusen" on fundus:
+        retinal drusen), where the organ's adjective before the name makes a MONDO term's."""
+        modalities = (self.index.modality_memo.get(modality) or self.index.modalities(modality))[0]
+        organ = self.modality_readings.organ(modalities)
+        if organ is None or not folded or organ in folded:
+            return None
+        found = self._read(" ".join([organ, *folded]), modality=modality)
+        if not (found.term or "").startswith("MONDO:"):
+            return None
+        confidence = round(found.confidence * self._conf["organ_of_modality"], 3)
+        return found.model_copy(update={"raw": raw, "via": "organ", "confidence": confidence})
 
     def _latinized(
         self, raw: str, words: list[str], side: str | None, modality: str | None

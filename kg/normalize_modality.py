@@ -81,6 +81,7 @@ class ModalityReadings:
                     dict.fromkeys(rule.modalities, rule.answer)
                 )
         self._tooth_modalities = frozenset(rules.bare_tooth_numbers)
+        self._organs = rules.organ_of_modality
         #: Term -> the only modality words it answers in.
         self._only_in = {t: frozenset(m) for t, m in rules.terms_only_in.items()}
 
@@ -98,6 +99,11 @@ class ModalityReadings:
             ):
                 return Hit(term, "modality", self._conf["abbreviation_modality"])
         return None
+
+    def organ(self, modalities: frozenset[str]) -> str | None:
+        """The organ adjective the label maps of a modality leave out of disease names (fundus:
+        "retinal"), or None."""
+        return next((self._organs[m] for m in sorted(modalities) if m in self._organs), None)
 
     def compartment(self, folded: list[str], modalities: frozenset[str]) -> Hit | None:
         """The finding a compartment adjective alone names in the modality ("subdural" on head

@@ -62,7 +62,7 @@ class Rewrites:
                 (
                     re.compile(n.pattern),
                     n.factor,
-                    tuple(f"{a}:" for a in n.answers),
+                    tuple(a if ":" in a else f"{a}:" for a in n.answers),
                     tuple(n.under),
                 ),
             )

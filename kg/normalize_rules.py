@@ -72,7 +72,7 @@ class _Narrowing(_Rule):
     pattern: str
     factor: float
     late: bool = False
-    #: Sources whose terms may answer what is left; empty: any.
+    #: Sources ("MONDO") or single terms ("UBERON:0007780") that may answer what is left; empty: any.
     answers: list[str] = []
     #: Terms the answer must be or lie below (a part or a kind of); empty: any.
     under: list[str] = []
@@ -328,6 +328,9 @@ class LabelRules(BaseModel):
     object_heads: dict[str, list[str]] = {}
     #: The finding a name of generic finding words means in a modality (PET: the FDG-avid lesion).
     findings_by_modality: list[_FindingsByModality] = []
+    #: Modality word -> the organ adjective its label maps leave out of disease names (fundus:
+    #: "retinal" of "retinal microaneurysm").
+    organ_of_modality: dict[str, str] = {}
     #: Term -> the only modality words whose label maps it answers in ("cell nucleus").
     terms_only_in: dict[str, list[str]] = {}
     #: Terms that label maps of some modalities mean more narrowly (radiology: skeletal muscle).

@@ -555,10 +555,16 @@ def test_an_ontology_acronym_of_one_neoplasm_answers(unabbreviated: LabelNormali
     assert unabbreviated.normalize("COPD", modality="X-ray").term is None
 
 
-@pytest.mark.parametrize("raw", ["carcinoma", "neoplasm", "adenocarcinoma"])
+@pytest.mark.parametrize("raw", ["carcinoma", "neoplasm", "infection"])
 def test_a_whole_class_of_diseases_abstains(normalizer: LabelNormalizer, raw: str) -> None:
     found = normalizer.normalize(raw, modality="CT")
     assert found.term is None and "class of diseases" in (found.reason or "")
+
+
+def test_a_histological_type_is_no_whole_class(normalizer: LabelNormalizer) -> None:
+    """Adenocarcinoma is the class a slide is filed under, though MONDO files hundreds of
+    organ-specific adenocarcinomas below it."""
+    assert normalizer.normalize("adenocarcinoma", modality="pathology").label == "adenocarcinoma"
 
 
 def test_taxon_specific_anatomy_never_answers(normalizer: LabelNormalizer) -> None:
@@ -1768,3 +1774,55 @@ def test_views_signs_positions_instruments_codes_and_possessives(
     normalizer: LabelNormalizer, raw: str, modality: str, term: str | None
 ) -> None:
     assert normalizer.normalize(raw, modality=modality).term == term
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "label"),
+    [
+        ("Microaneurysms", "fundus", "retinal microaneurysm"),
+        ("Drusen", "OCT", "retinal drusen"),
+        ("Detachment", "fundus", "retinal detachment"),
+    ],
+)
+def test_a_retinal_disease_named_without_its_organ(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str
+) -> None:
+    """A fundus photograph shows the retina only: its label maps leave the organ out."""
+    found = normalizer.normalize(raw, modality=modality)
+    assert (found.label, found.via) == (label, "organ")
+
+
+def test_the_organ_of_one_modality_is_not_read_into_another(normalizer: LabelNormalizer) -> None:
+    assert normalizer.normalize("Microaneurysms", modality="CT").term is None
+    assert normalizer.normalize("Detachment", modality="MR").term is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "label"),
+    [
+        ("Hard exudates", "fundus", "exudate"),
+        ("SoftExudate", "fundus", "exudate"),
+        ("calcified nodule", "X-ray", "nodule"),
+        ("Atypical Nevus", "dermoscopy", "melanocytic nevus"),
+        ("Deep Caries", "X-ray", "dental caries"),
+        ("Viable-Tumor", "pathology", "neoplasm"),
+    ],
+)
+def test_how_a_finding_looks_narrows_it(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str
+) -> None:
+    found = normalizer.normalize(raw, modality=modality)
+    assert (found.label, found.predicate) == (label, "skos:broadMatch")
+
+
+def test_an_appearance_word_never_drops_from_anatomy(normalizer: LabelNormalizer) -> None:
+    """Only a finding answers what the appearance word leaves: "hard tissue" is no tissue."""
+    assert normalizer.normalize("hard tissue", modality="CBCT").term is None
+    assert normalizer.normalize("soft tissue", modality="CT").label == "soft tissue"
+
+
+def test_a_cut_short_reading_that_changes_nothing_is_not_read_again(
+    normalizer: LabelNormalizer,
+) -> None:
+    """"SMC" has longer readings but the one that fits is itself: it was read in a loop."""
+    assert normalizer.normalize("Left SMC", modality="MR").term is None
