@@ -1824,5 +1824,5 @@ def test_an_appearance_word_never_drops_from_anatomy(normalizer: LabelNormalizer
 def test_a_cut_short_reading_that_changes_nothing_is_not_read_again(
     normalizer: LabelNormalizer,
 ) -> None:
-    """"SMC" has longer readings but the one that fits is itself: it was read in a loop."""
+    """The reading of "SMC" that fits is "SMC" itself: it was read again in a loop."""
     assert normalizer.normalize("Left SMC", modality="MR").term is None
