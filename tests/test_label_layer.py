@@ -35,7 +35,8 @@ def test_a_dataset_lists_its_labels_with_terms(catalog: Catalog) -> None:
 
 def test_generic_lesion_names_take_the_site_of_their_dataset(catalog: Catalog) -> None:
     # MSD Task03 says "cancer": the file's only organ (liver) is its site; Task06 has no organ
-    # label and names its site in the file; "Vessel" gets nothing from the site (not a lesion)
+    # label and names its site in the file; "Vessel" is the blood vessel, and gets nothing from
+    # the site (not a lesion)
     liver = {label.value: label for label in dataset_labels(catalog, "msd03-liver")}
     assert liver[2].site is not None and liver[2].site.id == "UBERON:0002107"
     assert liver[2].term is not None and liver[2].term.id == "mfles:liver-tumour"  # the lesion, as Task08's
@@ -44,7 +45,8 @@ def test_generic_lesion_names_take_the_site_of_their_dataset(catalog: Catalog) -
     lung = {label.value: label for label in dataset_labels(catalog, "msd06-lung")}
     assert lung[1].site is not None and lung[1].site.id == "UBERON:0002048"
     vessels = {label.value: label for label in dataset_labels(catalog, "msd08-hepaticvessel")}
-    assert vessels[1].term is None and vessels[1].reason
+    assert vessels[1].term is not None and vessels[1].term.id == "UBERON:0001981"
+    assert vessels[1].site is None
     assert vessels[2].term is not None and vessels[2].term.id == "mfles:liver-tumour"
     # a generic lesion term yields to the file's site: MyoPS "scar" and "edema" are the myocardium's
     myops = {label.value: label for label in dataset_labels(catalog, "myops2020")}
