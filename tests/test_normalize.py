@@ -1826,3 +1826,23 @@ def test_a_cut_short_reading_that_changes_nothing_is_not_read_again(
 ) -> None:
     """The reading of "SMC" that fits is "SMC" itself: it was read again in a loop."""
     assert normalizer.normalize("Left SMC", modality="MR").term is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "label"),
+    [
+        ("TA.HG", "pathology", "tubular adenoma"),
+        ("TVA.LG", "pathology", "tubulovillous adenoma"),
+        ("fractured", "X-ray", "bone fracture"),
+        ("VeryMildDemented", "MR", "dementia"),
+    ],
+)
+def test_a_grade_code_or_a_participle_reads_the_disease(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).label == label
+
+
+def test_a_grade_code_never_drops_from_anatomy(normalizer: LabelNormalizer) -> None:
+    """Only a disease answers before "HG" or "LG": "Thal_LG" is no thalamus."""
+    assert normalizer.normalize("Thal_LG", modality="MR").term is None
