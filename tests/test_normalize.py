@@ -1846,3 +1846,15 @@ def test_a_grade_code_or_a_participle_reads_the_disease(
 def test_a_grade_code_never_drops_from_anatomy(normalizer: LabelNormalizer) -> None:
     """Only a disease answers before "HG" or "LG": "Thal_LG" is no thalamus."""
     assert normalizer.normalize("Thal_LG", modality="MR").term is None
+
+
+@pytest.mark.parametrize("raw", ["Femoral cartilage", "patellar_cartilage", "knee_cartilage"])
+def test_a_joint_cartilage_named_by_its_bone_is_articular_on_mr(
+    normalizer: LabelNormalizer, raw: str
+) -> None:
+    assert normalizer.normalize(raw, modality="MR").label == "articular cartilage of joint"
+
+
+def test_cartilage_alone_stays_cartilage_tissue(normalizer: LabelNormalizer) -> None:
+    assert normalizer.normalize("cartilage", modality="MR").label == "cartilage tissue"
+    assert normalizer.normalize("Costal_Cartilage", modality="CT").label == "costal cartilage"
