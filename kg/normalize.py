@@ -841,13 +841,13 @@ class LabelNormalizer:
         return self._answer(raw, Hit(curie, "completed", self._conf["completed"], predicate))
 
     def _object(self, raw: str, core: list[str], side: str | None) -> Normalized | None:
-        """Answer a name without a side whose head noun is a device, phantom, instrument or
-        artefact ("chest tube", "ACR phantom", "metal artifact"): that kind of object. Not one
+        """Answer a name without a side whose head noun (or last two words) is a device, phantom,
+        instrument or artefact ("chest tube", "ACR phantom", "foreign body"): that kind of object. Not one
         a negation denies ("no visible instrument" is a frame without one)."""
         negations = self._no_finding.negations if self._no_finding else frozenset()
         if not core or side or core[0] in negations:
             return None
-        term = self._objects.get(core[-1])
+        term = self._objects.get(" ".join(core[-2:])) or self._objects.get(core[-1])
         return self._answer(raw, Hit(term, "object", self._conf["object"], BROAD)) if term else None
 
     def _destrieux_parcel(

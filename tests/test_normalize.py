@@ -1858,3 +1858,17 @@ def test_a_joint_cartilage_named_by_its_bone_is_articular_on_mr(
 def test_cartilage_alone_stays_cartilage_tissue(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("cartilage", modality="MR").label == "cartilage tissue"
     assert normalizer.normalize("Costal_Cartilage", modality="CT").label == "costal cartilage"
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality"), [("Foreign Body", "endoscopy"), ("foreign_object", "X-ray"), ("Specimen bag", "endoscopy")]
+)
+def test_an_object_named_by_two_words_is_an_object(
+    normalizer: LabelNormalizer, raw: str, modality: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).term == "mfanat:non-anatomical"
+
+
+def test_a_bag_alone_is_no_object(normalizer: LabelNormalizer) -> None:
+    """An RT "bowel bag" outlines the bowels."""
+    assert normalizer.normalize("Bowel_Bag", modality="CT").term != "mfanat:non-anatomical"
