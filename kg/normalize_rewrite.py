@@ -70,6 +70,8 @@ class Rewrites:
         ]
         self._narrowing = [rule for late, rule in compiled if not late]
         self._late = [rule for late, rule in compiled if late]
+        #: Words that name an object alone ("bipolar" forceps): no eponym of a disease.
+        self._object_words = frozenset(w for ws in rules.object_heads.values() for w in ws)
 
     def resolve(
         self,
@@ -434,12 +436,14 @@ class Rewrites:
             if found_by_head:
                 return self.head_choice(found_by_head, order, phrase=len(words) > 1)
         for words in shapes[:1]:
-            # "Alzheimer", not a letter ("H syndrome") or a finding's word ("MASS syndrome")
+            # "Alzheimer", not a letter ("H syndrome"), a finding's word ("MASS syndrome") or an
+            # object's ("bipolar" forceps is no bipolar disorder)
             if (
                 len(words) == 1
                 and len(words[0]) >= 3
                 and words[0] not in rules.disease_heads
                 and words[0] not in self.words.kinds
+                and words[0] not in self._object_words
             ):
                 for head in rules.disease_heads:
                     found = self.index.pick(self.index.folded(f"{words[0]} {head}"), order, short=0)

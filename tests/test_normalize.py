@@ -1872,3 +1872,24 @@ def test_an_object_named_by_two_words_is_an_object(
 def test_a_bag_alone_is_no_object(normalizer: LabelNormalizer) -> None:
     """An RT "bowel bag" outlines the bowels."""
     assert normalizer.normalize("Bowel_Bag", modality="CT").term != "mfanat:non-anatomical"
+
+
+def test_subcutis_is_the_hypodermis_not_its_inflammation(normalizer: LabelNormalizer) -> None:
+    """MONDO lists the tissue's names under panniculitis; medfuse drops them there."""
+    assert normalizer.normalize("Subcutis", modality="pathology").label == "hypodermis"
+
+
+@pytest.mark.parametrize("modality", ["pathology", "fundus", "dermoscopy"])
+def test_a_nevus_seen_itself_is_the_melanocytic_nevus(
+    normalizer: LabelNormalizer, modality: str
+) -> None:
+    assert normalizer.normalize("Nevus", modality=modality).label == "melanocytic nevus"
+
+
+def test_an_instrument_word_is_an_instrument_in_surgical_video_only(
+    normalizer: LabelNormalizer,
+) -> None:
+    """The word "bipolar" is the bipolar forceps of a laparoscopy, no instrument an MR map outlines."""
+    assert normalizer.normalize("bipolar", modality="endoscopy").term == "mfanat:surgical-instrument"
+    found = normalizer.normalize("BIPOLAR", modality="MR")
+    assert found.term is None and "MR" in (found.reason or "")
