@@ -842,8 +842,8 @@ class LabelNormalizer:
 
     def _object(self, raw: str, core: list[str], side: str | None) -> Normalized | None:
         """Answer a name without a side whose head noun (or last two words) is a device, phantom,
-        instrument or artefact ("chest tube", "ACR phantom", "foreign body"): that kind of object. Not one
-        a negation denies ("no visible instrument" is a frame without one)."""
+        instrument or artefact ("chest tube", "ACR phantom", "foreign body"): that kind of
+        object. Not one a negation denies ("no visible instrument" is a frame without one)."""
         negations = self._no_finding.negations if self._no_finding else frozenset()
         if not core or side or core[0] in negations:
             return None

@@ -62,7 +62,7 @@ class Rewrites:
                 (
                     re.compile(n.pattern),
                     n.factor,
-                    tuple(a if ":" in a else f"{a}:" for a in n.answers),
+                    tuple(n.answers),
                     tuple(n.under),
                 ),
             )
@@ -150,9 +150,10 @@ class Rewrites:
     ) -> Hit | None:
         """Strip a narrowing qualifier and answer the broader term of what is left.
 
-        A rule with ``answers`` holds only where what is left is a term of those sources (a grade
-        letter qualifies a disease: "esophagitis-b"); one with ``under`` only where it is one of
-        those terms or below them (a limb segment qualifies a part of a limb: "VL_thigh").
+        A rule with ``answers`` holds only where what is left is a term of those sources or one
+        of those terms (a grade letter qualifies a disease: "esophagitis-b"; "hard" an exudate);
+        one with ``under`` only where it is one of those terms or below them (a limb segment
+        qualifies a part of a limb: "VL_thigh").
         """
         phrase = " ".join(core)
         for pattern, factor, answers, under in rules:
@@ -162,7 +163,7 @@ class Rewrites:
                 inner = self.resolve_core(rest, order, depth=depth + 1)
                 if inner and answers:  # a graded class of too many diseases names no finding
                     broad = len(rest) == 1 and inner.curie.startswith("MONDO:")
-                    if not inner.curie.startswith(answers) or (
+                    if not _answers(inner.curie, answers) or (
                         broad and self.lesions.too_broad(inner.curie)
                     ):
                         inner = None
@@ -538,3 +539,9 @@ class Rewrites:
 
 def _broaden(predicate: str) -> str:
     return CLOSE if predicate == NARROW else BROAD
+
+
+def _answers(curie: str, answers: tuple[str, ...]) -> bool:
+    """Whether a term is one a rule's ``answers`` allow: a term of one of its sources ("MONDO"),
+    or one of its single terms ("UBERON:0007780")."""
+    return any(curie == a if ":" in a else curie.startswith(f"{a}:") for a in answers)
