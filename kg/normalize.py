@@ -326,9 +326,7 @@ class LabelNormalizer:
         """Read a name or a rewrite of it: :meth:`normalize` before the whole-name checks."""
         found = self._normalize(raw, modality)
         if found.term and found.via not in _DECIDED:
-            modalities = (
-                self.index.modality_memo.get(modality) or self.index.modalities(modality)
-            )[0]
+            modalities = self.index.modalities(modality)[0]
             if self.modality_readings.out_of_place(found.term, modalities):
                 return self._abstained(
                     raw,
@@ -381,7 +379,7 @@ class LabelNormalizer:
             and (found := self._read_as(raw, code, modality))
         ):
             return found
-        modalities, order = index.modality_memo.get(modality) or index.modalities(modality)
+        modalities, order = index.modalities(modality)
         key = normalize_key(text)
         if index.by_modality and (by_modality := index.modality_rule(key, modalities)):
             return self._answer(raw, by_modality)
@@ -771,12 +769,15 @@ class LabelNormalizer:
                 if link and not stem.endswith(link):
                     continue
                 site = stem[: len(stem) - len(link)]
-                found = self._read(" ".join([*folded[:-1], site, kind]), modality=modality)
-                if found.term and found.term.startswith(("mfles:", "MONDO:")) and found.site:
-                    confidence = round(found.confidence * self._conf["compound"], 3)
-                    return found.model_copy(
-                        update={"raw": raw, "via": "compound", "confidence": confidence}
-                    )
+                found = self._read_as(
+                    raw,
+                    " ".join([*folded[:-1], site, kind]),
+                    modality,
+                    via="compound",
+                    factor=self._conf["compound"],
+                )
+                if found and (found.term or "").startswith(("mfles:", "MONDO:")) and found.site:
+                    return found
         return None
 
     def _organ_left_out(
@@ -784,15 +785,17 @@ class LabelNormalizer:
     ) -> Normalized | None:
         """Answer a disease named without the one organ its modality shows ("Drusen" on fundus:
         retinal drusen), where the organ's adjective before the name makes a MONDO term's."""
-        modalities = (self.index.modality_memo.get(modality) or self.index.modalities(modality))[0]
-        organ = self.modality_readings.organ(modalities)
+        organ = self.modality_readings.organ(self.index.modalities(modality)[0])
         if organ is None or not folded or organ in folded:
             return None
-        found = self._read(" ".join([organ, *folded]), modality=modality)
-        if not (found.term or "").startswith("MONDO:"):
-            return None
-        confidence = round(found.confidence * self._conf["organ_of_modality"], 3)
-        return found.model_copy(update={"raw": raw, "via": "organ", "confidence": confidence})
+        found = self._read_as(
+            raw,
+            " ".join([organ, *folded]),
+            modality,
+            via="organ",
+            factor=self._conf["organ_of_modality"],
+        )
+        return found if found and (found.term or "").startswith("MONDO:") else None
 
     def _latinized(
         self, raw: str, words: list[str], side: str | None, modality: str | None

@@ -493,6 +493,8 @@ class LabelIndex:
 
     def modalities(self, modality: str | None) -> tuple[frozenset[str], Order]:
         """Return the rule words of a raw modality and the source order it implies (memoized)."""
+        if (known := self.modality_memo.get(modality)) is not None:
+            return known
         words: set[str] = set()
         if modality:
             words.add(self._aliases.get(modality.strip().casefold(), modality.strip()))
