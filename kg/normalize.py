@@ -288,12 +288,6 @@ class LabelNormalizer:
                 self._bare_codes.setdefault(word, []).append(prefix)
         #: Atlas names written as tissue and codes or as a path of levels.
         self.atlas = AtlasNames(index, self.rules, self._read)
-        #: Head noun -> the non-anatomical object term a name ending in it answers.
-        self._objects = {
-            word: term
-            for term, words in self.rules.object_heads.items()
-            for word in index.fold(words)
-        }
 
     # ------------------------------------------------------------------ public
     def normalize(self, raw: str, *, modality: str | None = None) -> Normalized:
@@ -477,7 +471,7 @@ class LabelNormalizer:
             reason = self._abstentions.reason(phrase, key, late=True)
             # An object named by its head noun is one whatever joins its modifiers ("I/A
             # Handpiece", "Slit/Incision Knife").
-            if reason and not (core and core[-1] in self._objects and not side):
+            if reason and not (core and core[-1] in self.rewrites.objects and not side):
                 return self._abstained(raw, reason, self._conf["abstain_pattern"])
             hit = self.rewrites.resolve(core, spelled, side, order, caps=caps)
             if hit is None and (unsplit := index.fold(words_of(text, split_case=False))) != folded:
@@ -850,7 +844,8 @@ class LabelNormalizer:
         negations = self._no_finding.negations if self._no_finding else frozenset()
         if not core or side or core[0] in negations:
             return None
-        term = self._objects.get(" ".join(core[-2:])) or self._objects.get(core[-1])
+        objects = self.rewrites.objects
+        term = objects.get(" ".join(core[-2:])) or objects.get(core[-1])
         return self._answer(raw, Hit(term, "object", self._conf["object"], BROAD)) if term else None
 
     def _destrieux_parcel(

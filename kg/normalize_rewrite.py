@@ -70,8 +70,11 @@ class Rewrites:
         ]
         self._narrowing = [rule for late, rule in compiled if not late]
         self._late = [rule for late, rule in compiled if late]
-        #: Words that name an object alone ("bipolar" forceps): no eponym of a disease.
-        self._object_words = frozenset(w for ws in rules.object_heads.values() for w in ws)
+        #: Folded head noun (or last two words) -> the non-anatomical object term a name ending in
+        #: it answers ("chest tube", "foreign body"); such a word is no eponym of a disease either.
+        self.objects = {
+            word: term for term, words in rules.object_heads.items() for word in index.fold(words)
+        }
 
     def resolve(
         self,
@@ -444,7 +447,7 @@ class Rewrites:
                 and len(words[0]) >= 3
                 and words[0] not in rules.disease_heads
                 and words[0] not in self.words.kinds
-                and words[0] not in self._object_words
+                and words[0] not in self.objects
             ):
                 for head in rules.disease_heads:
                     found = self.index.pick(self.index.folded(f"{words[0]} {head}"), order, short=0)
