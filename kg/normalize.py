@@ -184,6 +184,8 @@ class _NoFindingWords(NamedTuple):
     word_negations: frozenset[str]
     #: Words those prefixes leave as a class of its own ("non-nodule", LIDC-IDRI's category).
     not_negated: frozenset[str]
+    #: Classes of diseases whose negation is the other diseases, not health ("non-COVID").
+    other_diseases: tuple[str, ...]
     #: Heads after "normal" ("normal tissue").
     normal_heads: frozenset[str]
     #: Generic finding and instance words a negation may stand before.
@@ -265,6 +267,7 @@ class LabelNormalizer:
                 negations=frozenset(index.fold(no_finding.negations)),
                 word_negations=frozenset(index.fold(no_finding.word_negations)),
                 not_negated=frozenset(index.fold(no_finding.not_negated)),
+                other_diseases=tuple(no_finding.other_diseases),
                 normal_heads=frozenset(index.fold(no_finding.normal_heads)),
                 generic=frozenset(index.fold([*no_finding.generic, *self.rules.instance_heads])),
             )
@@ -578,8 +581,15 @@ class LabelNormalizer:
     def _unnumbered(self, raw: str, folded: list[str], modality: str | None) -> Normalized | None:
         """Answer a name that numbers instances of a target or lesion ("GTV1", "lesion_2",
         "Nodule_Lung_1"): its last word is a number, and a word before it an instance head; or of
-        an organ by one digit ("spleen_1")."""
+        an organ by one digit ("spleen_1"). A side may follow the number ("Fasciculus2_R")."""
         instances = self.index.words.instances
+        side: list[str] = []
+        if (
+            len(folded) > 2
+            and folded[-2].isdigit()
+            and self.index.side_words.names_side(folded[-1])
+        ):
+            side, folded = folded[-1:], folded[:-1]
         if len(folded) < 2 or not folded[-1].isdigit():
             return None
         if instances.isdisjoint(folded[:-1]):
@@ -592,13 +602,13 @@ class LabelNormalizer:
                 or self.rewrites.numbered.beyond(folded) is not None
             ):
                 return None
-            found = self._read(" ".join(rest), modality=modality)
+            found = self._read(" ".join(rest + side), modality=modality)
             # Read directly, not by dropping words ("Liver_Seg_2" is a segment, not the liver).
             if not (found.term or "").startswith("UBERON:") or found.via not in _DIRECT:
                 return None
             confidence = round(found.confidence * self._conf["filler"], 3)
             return found.model_copy(update={"raw": raw, "confidence": confidence})
-        return self._read_as(raw, " ".join(folded[:-1]), modality)
+        return self._read_as(raw, " ".join(folded[:-1] + side), modality)
 
     def _unindexed(self, raw: str, text: str, modality: str | None) -> Normalized | None:
         """Answer a name that a file or class list numbers ("03_gallbladder", "12-spleen", "10.1.Optic
@@ -885,18 +895,23 @@ class LabelNormalizer:
         if first == "normal" and rest and all(w in words.normal_heads for w in rest):
             return self._answer(raw, hit)
         if first in words.word_negations:
-            # One finding word, not a disease: "non-bleeding", not "non-COVID".
+            # One word: "non-bleeding", "Non-Glaucoma"; "non-COVID" is the other diseases.
             if len(rest) != 1 or rest[0] in words.not_negated:
                 return None
-            negatable: tuple[str, ...] = ("mfles:",)
-        elif first in words.negations and 1 <= len(rest) <= 3:
-            negatable = ("MONDO:", "mfles:")
-        else:
+        elif not (first in words.negations and 1 <= len(rest) <= 3):
             return None
         if len(rest) == 1 and rest[0] in words.generic:
             return self._answer(raw, hit)
         negated = self._read(" ".join(rest), modality=modality).term
-        if negated and negated != words.term and negated.startswith(negatable):
+        if (
+            negated
+            and negated != words.term
+            and negated.startswith(("MONDO:", "mfles:"))
+            and not (
+                first in words.word_negations
+                and any(c in self.index.terms.ancestors(negated) for c in words.other_diseases)
+            )
+        ):
             return self._answer(raw, hit)
         return None
 

@@ -204,6 +204,7 @@ class _NoFinding(_Rule):
     negations: list[str]
     word_negations: list[str] = []
     not_negated: list[str] = []
+    other_diseases: list[str] = []
     generic: list[str] = []
     alone: list[str]
     normal_heads: list[str]

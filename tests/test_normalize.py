@@ -1893,3 +1893,49 @@ def test_an_instrument_word_is_an_instrument_in_surgical_video_only(
     assert normalizer.normalize("bipolar", modality="endoscopy").term == "mfanat:surgical-instrument"
     found = normalizer.normalize("BIPOLAR", modality="MR")
     assert found.term is None and "MR" in (found.reason or "")
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality"),
+    [("Non-Glaucoma", "fundus"), ("NonDemented", "MR"), ("non-AMD", "fundus"), ("non_fractured", "X-ray")],
+)
+def test_the_negation_of_a_screened_disease_is_the_healthy_class(
+    normalizer: LabelNormalizer, raw: str, modality: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).term == "mfles:healthy"
+
+
+@pytest.mark.parametrize("raw", ["non-COVID", "NonCOVID", "non-pneumonia"])
+def test_the_negation_of_an_infection_is_the_other_diseases(
+    normalizer: LabelNormalizer, raw: str
+) -> None:
+    """A "non-COVID" class holds other pneumonias: no healthy class, no answer."""
+    assert normalizer.normalize(raw, modality="CT").term is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "term"),
+    [("Glioblastoma T1C+", "MONDO:0018177"), ("Meningioma T1C+", "MONDO:0016642")],
+)
+def test_a_trailing_plus_joins_nothing(normalizer: LabelNormalizer, raw: str, term: str) -> None:
+    """"T1C+" is a contrast-enhanced T1 sequence after the disease, not a second finding."""
+    assert normalizer.normalize(raw, modality="MR").term == term
+
+
+def test_a_plus_between_two_names_still_joins_them(normalizer: LabelNormalizer) -> None:
+    found = normalizer.normalize("GCL+IPL", modality="OCT")
+    assert found.term is None and "joins" in (found.reason or "")
+
+
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("Superior_Longitudinal_Fasciculus2_R", "superior longitudinal fasciculus"),
+        ("SN1_l", "substantia nigra"),
+        ("Frontal_Mid_2_L", "middle frontal gyrus"),
+    ],
+)
+def test_a_parcel_number_before_a_side_is_dropped(
+    normalizer: LabelNormalizer, raw: str, label: str
+) -> None:
+    assert normalizer.normalize(raw, modality="MR").label == label
