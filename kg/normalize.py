@@ -188,6 +188,10 @@ class _NoFindingWords(NamedTuple):
     other_diseases: tuple[str, ...]
     #: Heads after "normal" ("normal tissue").
     normal_heads: frozenset[str]
+    #: Words that, after an organ, name the organ's normal class ("lung_normal").
+    normal_after: frozenset[str]
+    #: Parts of a tissue a segmentation classes as healthy or not ("Stroma healthy" is stroma).
+    tissue_compartments: frozenset[str]
     #: Generic finding and instance words a negation may stand before.
     generic: frozenset[str]
 
@@ -269,6 +273,10 @@ class LabelNormalizer:
                 not_negated=frozenset(index.fold(no_finding.not_negated)),
                 other_diseases=tuple(no_finding.other_diseases),
                 normal_heads=frozenset(index.fold(no_finding.normal_heads)),
+                normal_after=frozenset(index.fold(no_finding.normal_after)),
+                tissue_compartments=frozenset(
+                    index.fold([*no_finding.tissue_compartments, *no_finding.normal_heads])
+                ),
                 generic=frozenset(index.fold([*no_finding.generic, *self.rules.instance_heads])),
             )
             if no_finding
@@ -894,6 +902,15 @@ class LabelNormalizer:
         first, rest = folded[0], folded[1:]
         if first == "normal" and rest and all(w in words.normal_heads for w in rest):
             return self._answer(raw, hit)
+        if (
+            len(folded) > 1
+            and folded[-1] in words.normal_after
+            and folded[-2] not in words.tissue_compartments
+        ):
+            # "lung_normal", "liver_healthy": a class of an organ's images, not the organ
+            # ("healthy skin" before it is the skin; "Stroma healthy" is the stroma).
+            organ = self._read(" ".join(folded[:-1]), modality=modality).term
+            return self._answer(raw, hit) if (organ or "").startswith("UBERON:") else None
         if first in words.word_negations:
             # One word: "non-bleeding", "Non-Glaucoma"; "non-COVID" is the other diseases.
             if len(rest) != 1 or rest[0] in words.not_negated:

@@ -208,6 +208,8 @@ class _NoFinding(_Rule):
     generic: list[str] = []
     alone: list[str]
     normal_heads: list[str]
+    normal_after: list[str] = []
+    tissue_compartments: list[str] = []
 
 
 class _TermInModality(_Rule):

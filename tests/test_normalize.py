@@ -1939,3 +1939,23 @@ def test_a_parcel_number_before_a_side_is_dropped(
     normalizer: LabelNormalizer, raw: str, label: str
 ) -> None:
     assert normalizer.normalize(raw, modality="MR").label == label
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality"),
+    [("lung_normal", "CT"), ("liver_healthy", "CT"), ("oral_normal", "pathology")],
+)
+def test_normal_after_an_organ_is_the_organs_normal_class(
+    normalizer: LabelNormalizer, raw: str, modality: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).term == "mfles:healthy"
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "label"),
+    [("healthy skin", "dermoscopy", "skin of body"), ("Stroma healthy", "pathology", "stroma")],
+)
+def test_healthy_before_an_organ_or_after_a_tissue_part_keeps_the_structure(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).label == label
