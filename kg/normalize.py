@@ -460,6 +460,8 @@ class LabelNormalizer:
         grouped = "/" in text or " and other " in phrase
         if grouped and (found := self._grouped(raw, text, modality)):
             return found
+        if "," in text and (found := self._uninverted(raw, text, modality)):
+            return found
         reason = self._abstentions.reason(phrase, key, late=False)
         if reason:
             return self._abstained(raw, reason, self._conf["abstain_pattern"])
@@ -617,6 +619,16 @@ class LabelNormalizer:
             confidence = round(found.confidence * self._conf["filler"], 3)
             return found.model_copy(update={"raw": raw, "confidence": confidence})
         return self._read_as(raw, " ".join(folded[:-1] + side), modality)
+
+    def _uninverted(self, raw: str, text: str, modality: str | None) -> Normalized | None:
+        """Answer a name written head first, one qualifier after a comma, as MeSH and the
+        thesauri built on it write headings ("Hernia, Hiatal", "Catheters, Indwelling"): the
+        qualifier before the head is read as a name where it answers."""
+        match = _INVERTED_HEADING.match(text)
+        if match is None:
+            return None
+        found = self._read(f"{match['qualifier']} {match['head']}", modality=modality)
+        return found.model_copy(update={"raw": raw}) if found.term else None
 
     def _unindexed(self, raw: str, text: str, modality: str | None) -> Normalized | None:
         """Answer a name that a file or class list numbers ("03_gallbladder", "12-spleen", "10.1.Optic
@@ -971,6 +983,11 @@ class LabelNormalizer:
             reason=reason,
         )
 
+
+#: A heading written head first and one or two qualifier words after one comma.
+_INVERTED_HEADING = re.compile(
+    r"^(?P<head>[A-Za-z]+(?: [A-Za-z]+)?),\s*(?P<qualifier>[A-Za-z]+(?: [A-Za-z]+)?)$"
+)
 
 #: Ways of answering that read a name as written, or with a side or a spelling variant only.
 _DIRECT = frozenset({"label", "synonym", "variant", "tokens", "laterality", "curated", "expanded"})

@@ -1959,3 +1959,22 @@ def test_healthy_before_an_organ_or_after_a_tissue_part_keeps_the_structure(
     normalizer: LabelNormalizer, raw: str, modality: str, label: str
 ) -> None:
     assert normalizer.normalize(raw, modality=modality).label == label
+
+
+@pytest.mark.parametrize(
+    ("raw", "term"),
+    [
+        ("Hernia, Hiatal", "MONDO:0007721"),
+        ("Catheters, Indwelling", "mfanat:non-anatomical"),
+        ("Aorta, Thoracic", "UBERON:0001515"),
+    ],
+)
+def test_a_heading_written_head_first_reads_its_qualifier_before_it(
+    normalizer: LabelNormalizer, raw: str, term: str
+) -> None:
+    assert normalizer.normalize(raw, modality="X-ray").term == term
+
+
+def test_two_structures_around_a_comma_still_join(normalizer: LabelNormalizer) -> None:
+    found = normalizer.normalize("Liver, Kidney", modality="CT")
+    assert found.term is None and "joins" in (found.reason or "")
