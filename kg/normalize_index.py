@@ -635,7 +635,14 @@ class LabelIndex:
         """
         if word in self.spelled or word in self.words.expansions or not word.isalpha():
             return None
-        found = sorted((self.spelled[w], w) for w in slips(word) if w in self.spelled)
+        spelled = self.spelled
+
+        def known(vowels_from: int | None) -> list[tuple[int, str]]:
+            return sorted((spelled[w], w) for w in slips(word, vowels_from) if w in spelled)
+
+        # A letter left out, added or swapped first; a vowel written for another only if none.
+        vowels_from = self.rules.respelling.vowels_from
+        found = known(None) or (known(vowels_from) if vowels_from else [])
         if (
             not found
             or sum(n for n, _ in found[:-1]) * self.rules.respelling.dominance > found[-1][0]

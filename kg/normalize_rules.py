@@ -190,6 +190,8 @@ class _Respelling(_Rule):
 
     #: Only words of at least this many letters are respelled (short words are codes).
     min_letters: int
+    #: Words of at least this many letters may have one vowel written for another.
+    vowels_from: int | None = None
     #: Confidence factor of an answer found through a respelled word.
     factor: float
     #: Sources whose synonyms' words a slip may be respelled to (the words of labels always).

@@ -40,6 +40,7 @@ PLURAL_CODE = re.compile(r"^[A-Z]{2,}s$")
 #: A CURIE written as the name ("UBERON:0002113").
 CURIE = re.compile(r"^[A-Za-z]+:[A-Za-z0-9_.-]+$")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_VOWELS = "aeiouy"
 
 
 class Abstentions:
@@ -134,18 +135,30 @@ def spells(code: str, words: Sequence[str]) -> bool:
     return rest(0, 0)
 
 
-def slips(word: str) -> set[str]:
-    """Return the spellings one typing slip away: a letter dropped, two swapped or one added.
+def slips(word: str, vowels_from: int | None = None) -> set[str]:
+    """Return the spellings one typing slip away: a letter dropped, two swapped or one added;
+    in a word of ``vowels_from`` letters or more, also one vowel written for another.
 
-    A replaced letter is not a slip here: "ileum" and "ilium" are both words.
+    A replaced letter is no slip in a short word: "ileum" and "ilium" are both words. A long
+    word's vowel is often spelled as heard ("ependimoma", "pituatary").
 
     >>> "kidney" in slips("kideny"), "pancreas" in slips("pacreas"), "ileum" in slips("ilium")
     (True, True, False)
+    >>> "ependymoma" in slips("ependimoma", vowels_from=8)
+    True
     """
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     found = {a + b[1:] for a, b in splits if b}
     found.update(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1)
     found.update(a + letter + b for a, b in splits for letter in _LETTERS)
+    if vowels_from is not None and len(word) >= vowels_from:
+        found.update(
+            a + vowel + b[1:]
+            for a, b in splits
+            if b and b[0] in _VOWELS
+            for vowel in _VOWELS
+            if vowel != b[0]
+        )
     return found
 
 

@@ -1978,3 +1978,29 @@ def test_a_heading_written_head_first_reads_its_qualifier_before_it(
 def test_two_structures_around_a_comma_still_join(normalizer: LabelNormalizer) -> None:
     found = normalizer.normalize("Liver, Kidney", modality="CT")
     assert found.term is None and "joins" in (found.reason or "")
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "label"),
+    [
+        ("Ependimoma", "MR", "ependymoma"),
+        ("Anthrocosis", "endoscopy", "anthracosis"),
+        ("Spondylolysthesis", "X-ray", "spondylolisthesis"),
+    ],
+)
+def test_a_long_word_with_one_vowel_spelled_as_heard_is_respelled(
+    normalizer: LabelNormalizer, raw: str, modality: str, label: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).label == label
+
+
+def test_a_vowel_is_respelled_only_where_no_other_slip_fits(normalizer: LabelNormalizer) -> None:
+    """"transversospinalis" is one letter from a synonym's "transverospinalis" and one vowel from
+    "transversospinales": the dropped letter answers, so the two do not tie."""
+    assert normalizer.index.respelling("transversospinalis") == "transverospinalis"
+
+
+def test_a_short_word_keeps_its_vowels(normalizer: LabelNormalizer) -> None:
+    """"livar" is a vowel from "liver" but too short to be respelled; "pancraas" is not."""
+    assert normalizer.index.respelling("livar") is None
+    assert normalizer.index.respelling("pancraas") == "pancreas"
