@@ -2004,3 +2004,14 @@ def test_a_short_word_keeps_its_vowels(normalizer: LabelNormalizer) -> None:
     """"livar" is a vowel from "liver" but too short to be respelled; "pancraas" is not."""
     assert normalizer.index.respelling("livar") is None
     assert normalizer.index.respelling("pancraas") == "pancreas"
+
+
+@pytest.mark.parametrize(("raw", "modality"), [("Disc", "fundus"), ("disk", "fundus"), ("disc", "OCT")])
+def test_the_disc_of_a_retinal_image_is_the_optic_disc(
+    normalizer: LabelNormalizer, raw: str, modality: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).label == "optic disc"
+
+
+def test_a_disc_on_spine_mr_stays_the_intervertebral_disc(normalizer: LabelNormalizer) -> None:
+    assert normalizer.normalize("disc", modality="MR").label == "intervertebral disk"
