@@ -2015,3 +2015,36 @@ def test_the_disc_of_a_retinal_image_is_the_optic_disc(
 
 def test_a_disc_on_spine_mr_stays_the_intervertebral_disc(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("disc", modality="MR").label == "intervertebral disk"
+
+
+@pytest.mark.parametrize(
+    "raw", ["Avulsion fracture", "Greenstick fracture", "Compression-Crush fracture", "Spiral Fracture"]
+)
+def test_how_a_bone_broke_narrows_to_the_fracture(normalizer: LabelNormalizer, raw: str) -> None:
+    assert normalizer.normalize(raw, modality="X-ray").label == "bone fracture"
+
+
+def test_a_fracture_word_before_an_organ_keeps_the_organ(normalizer: LabelNormalizer) -> None:
+    """"transverse" narrows only a fracture: the transverse colon keeps its word."""
+    assert normalizer.normalize("transverse colon", modality="CT").label == "transverse colon"
+
+
+@pytest.mark.parametrize(("raw", "modality"), [("not fractured", "X-ray"), ("not glaucoma", "fundus"), ("not tumor", "MR")])
+def test_not_before_a_finding_is_the_healthy_class(
+    normalizer: LabelNormalizer, raw: str, modality: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).term == "mfles:healthy"
+
+
+def test_a_tract_atlas_names_a_fasciculus_by_its_adjective(normalizer: LabelNormalizer) -> None:
+    assert normalizer.normalize("Uncinate_Left", modality="MR").label == "uncinate fasciculus"
+
+
+@pytest.mark.parametrize("raw", ["lachrymal glands", "Lacrymal_Gland_L"])
+def test_older_spellings_of_the_tear_gland(normalizer: LabelNormalizer, raw: str) -> None:
+    assert normalizer.normalize(raw, modality="CT").label == "lacrimal gland"
+
+
+def test_the_fundus_seen_through_an_endoscope_is_the_stomachs(normalizer: LabelNormalizer) -> None:
+    assert normalizer.normalize("Fundus", modality="endoscopy").label == "fundus of stomach"
+    assert normalizer.normalize("Fundus", modality="fundus").label != "fundus of stomach"
