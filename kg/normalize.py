@@ -906,7 +906,8 @@ class LabelNormalizer:
         self, raw: str, folded: list[str], modality: str | None
     ) -> Normalized | None:
         """Answer a class name that says the image shows no finding: "negative", "normal
-        tissue", or a negation before a disease or finding ("no tumour", "No_DR")."""
+        tissue", an organ's normal class ("lung_normal"), or a negation before a disease or
+        finding ("no tumour", "No_DR", "Non-Glaucoma")."""
         words = self._no_finding
         hit = Hit(words.term, "no finding", self._conf["no_finding"])
         if " ".join(folded) in words.alone:
