@@ -139,6 +139,10 @@ OTHER_GROUP = re.compile(r"(?i)^.+?\band other (?P<group>.+)$")
 BARE_CODE = re.compile(r"[A-Z]{2,5}")
 #: Runs of letters of a raw name (its words, whatever the separators).
 LETTER_RUNS = re.compile(r"[^\W\d_]+")
+#: A heading written head first, one or two qualifier words after one comma ("Hernia, Hiatal").
+INVERTED_HEADING = re.compile(
+    r"^(?P<head>[A-Za-z]+(?: [A-Za-z]+)?),\s*(?P<qualifier>[A-Za-z]+(?: [A-Za-z]+)?)$"
+)
 #: A position word with "part" after it, as an inverted name's qualifier writes it.
 POSITION_PART = re.compile(r"(?i)^(anterior|posterior|superior|inferior|middle|medial|lateral) part$")
 #: A name numbered by its list: an index of one to three digits (of several levels: "10.1."), a
@@ -624,11 +628,10 @@ class LabelNormalizer:
         """Answer a name written head first, one qualifier after a comma, as MeSH and the
         thesauri built on it write headings ("Hernia, Hiatal", "Catheters, Indwelling"): the
         qualifier before the head is read as a name where it answers."""
-        match = _INVERTED_HEADING.match(text)
+        match = INVERTED_HEADING.match(text)
         if match is None:
             return None
-        found = self._read(f"{match['qualifier']} {match['head']}", modality=modality)
-        return found.model_copy(update={"raw": raw}) if found.term else None
+        return self._read_as(raw, f"{match['qualifier']} {match['head']}", modality)
 
     def _unindexed(self, raw: str, text: str, modality: str | None) -> Normalized | None:
         """Answer a name that a file or class list numbers ("03_gallbladder", "12-spleen", "10.1.Optic
@@ -984,11 +987,6 @@ class LabelNormalizer:
             reason=reason,
         )
 
-
-#: A heading written head first and one or two qualifier words after one comma.
-_INVERTED_HEADING = re.compile(
-    r"^(?P<head>[A-Za-z]+(?: [A-Za-z]+)?),\s*(?P<qualifier>[A-Za-z]+(?: [A-Za-z]+)?)$"
-)
 
 #: Ways of answering that read a name as written, or with a side or a spelling variant only.
 _DIRECT = frozenset({"label", "synonym", "variant", "tokens", "laterality", "curated", "expanded"})
