@@ -30,7 +30,9 @@ of its own names (``Axis_C2``), missing heads (a bare word that several heads fi
 the modality prefers one), instance numbers (``GTV2``), one typing slip in a long word and, last, a name that shortens one
 anatomy term's label (``cervical_cord``), a German compound of a site and a finding
 (``Nierenzyste``), a Latin name read in English order (``Ventriculus lateralis sinister``) and a
-name of another language read word by word in English (``Nerf optique D``).
+name of another language read word by word in English (``Nerf optique D``). A label that merges
+several structures or findings into one (``Liver & Spleen``, ``copd/emphysema``) answers the
+merged-label term as a broad match when every part reads as a term of one kind.
 A term that a modality's maps mean more narrowly is narrowed (muscle tissue on CT: skeletal
 muscle tissue).
 
@@ -232,6 +234,16 @@ class LabelNormalizer:
         self._conf = rules.confidence
         self._abstentions = Abstentions(rules)
         self._gloss = re.compile(rules.gloss)
+        merged = rules.merged
+        self._joiners = re.compile(merged.joiners, re.IGNORECASE) if merged else None
+        self._merged_answers = [
+            (answer, frozenset(kinds)) for answer, kinds in (merged.answers if merged else {}).items()
+        ]
+        #: Terms a part of a merged label may not read as: the merged answers and "no finding".
+        self._not_merged = frozenset(
+            [a for a, _ in self._merged_answers]
+            + ([rules.no_finding.term] if rules.no_finding else [])
+        )
         synonyms = synonyms if synonyms is not None else read_sssom(SYNONYMS_FILE)
         abbreviations = abbreviations if abbreviations is not None else read_abbreviations()
         alternates = alternates if alternates is not None else read_alternate_names()
@@ -489,7 +501,9 @@ class LabelNormalizer:
             # An object named by its head noun is one whatever joins its modifiers ("I/A
             # Handpiece", "Slit/Incision Knife").
             if reason and not (core and core[-1] in self.rewrites.objects and not side):
-                return self._abstained(raw, reason, self._conf["abstain_pattern"])
+                return self._merged(raw, text, modality) or self._abstained(
+                    raw, reason, self._conf["abstain_pattern"]
+                )
             hit = self.rewrites.resolve(core, spelled, side, order, caps=caps)
             if hit is None and (unsplit := index.fold(words_of(text, split_case=False))) != folded:
                 # Case changes may not be word breaks ("GTVlung" is GTV + lung, not "GT Vlung").
@@ -591,6 +605,35 @@ class LabelNormalizer:
         return self._read_as(raw, parts[-1], modality, via="path", factor=factor) or self._read_as(
             raw, f"{parts[-1]} {parts[0]}", modality, via="path", factor=factor
         )
+
+    def _merged(self, raw: str, text: str, modality: str | None) -> Normalized | None:
+        """Answer a label that merges several structures ("Liver & Spleen") or findings
+        ("copd/emphysema") with the term for such a label, as a broad match: every part must read
+        as a different term of one kind (``merged.answers``). A one-word part may take the last
+        part's head ("Portal/Splenic Vein")."""
+        if self._joiners is None or "(" in raw:
+            return None
+        parts = self._joiners.split(text)
+        if len(parts) < 2 or not all(p.strip() for p in parts):
+            return None
+        head = words_of(parts[-1])[-1:]
+        found: list[Normalized] = []
+        for part in parts:
+            reading = self._read(part, modality=modality)
+            if reading.term is None and head and len(words_of(part)) == 1:
+                reading = self._read(" ".join([part, *head]), modality=modality)
+            if reading.term is None or reading.term in self._not_merged:
+                return None
+            found.append(reading)
+        terms = {reading.term for reading in found}
+        if len(terms) < len(found):
+            return None
+        confidence = min(reading.confidence for reading in found) * self._conf["merged"]
+        prefixes = {term.partition(":")[0] for term in terms}
+        answer = next((a for a, kinds in self._merged_answers if prefixes <= kinds), None)
+        if answer is None:
+            return None
+        return self._answer(raw, Hit(answer, "merged", confidence, BROAD))
 
     def _unnumbered(self, raw: str, folded: list[str], modality: str | None) -> Normalized | None:
         """Answer a name that numbers instances of a target or lesion ("GTV1", "lesion_2",

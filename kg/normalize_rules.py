@@ -261,6 +261,22 @@ class _Hemispheres(_Rule):
     within: str
 
 
+class _Merged(_Rule):
+    #: What splits a label that merges several structures or findings into its parts.
+    joiners: str
+    #: The term a merged label answers -> the CURIE prefixes every part's term must have.
+    answers: dict[str, list[str]]
+
+    @field_validator("joiners")
+    @classmethod
+    def _joiners_compile(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"invalid regular expression {value!r}: {error}") from error
+        return value
+
+
 class _Acronyms(_Rule):
     #: MONDO classes whose ontology acronyms may answer an all-capitals code (GBM).
     mondo_under: list[str]
@@ -366,6 +382,8 @@ class LabelRules(BaseModel):
     completion_positions: list[str] = []
     #: The term of a class name that says "no finding" ("no tumour", "negative").
     no_finding: _NoFinding | None = None
+    #: A label that merges structures ("Liver & Spleen") or findings ("copd/emphysema").
+    merged: _Merged | None = None
     #: Modality word -> the heads a bare word takes first where several give a term.
     heads_by_modality: dict[str, list[str]]
     #: Heads a cell name leaves out, tried first where the modality ranks CL first ("epithelial").
