@@ -328,6 +328,8 @@ class LabelNormalizer:
         ('UBERON:0008952', 'upper lobe of left lung', 'skos:exactMatch')
         """
         found = self._read(raw, modality=modality)
+        if found.term is None and (merged := self._merged(raw, modality)):
+            return merged
         # Checked on the name as written only: the steps read lower-cased rewrites of it again.
         if (
             found.term
@@ -501,9 +503,7 @@ class LabelNormalizer:
             # An object named by its head noun is one whatever joins its modifiers ("I/A
             # Handpiece", "Slit/Incision Knife").
             if reason and not (core and core[-1] in self.rewrites.objects and not side):
-                return self._merged(raw, text, modality) or self._abstained(
-                    raw, reason, self._conf["abstain_pattern"]
-                )
+                return self._abstained(raw, reason, self._conf["abstain_pattern"])
             hit = self.rewrites.resolve(core, spelled, side, order, caps=caps)
             if hit is None and (unsplit := index.fold(words_of(text, split_case=False))) != folded:
                 # Case changes may not be word breaks ("GTVlung" is GTV + lung, not "GT Vlung").
@@ -606,14 +606,16 @@ class LabelNormalizer:
             raw, f"{parts[-1]} {parts[0]}", modality, via="path", factor=factor
         )
 
-    def _merged(self, raw: str, text: str, modality: str | None) -> Normalized | None:
+    def _merged(self, raw: str, modality: str | None) -> Normalized | None:
         """Answer a label that merges several structures ("Liver & Spleen") or findings
         ("copd/emphysema") with the term for such a label, as a broad match: every part must read
         as a different term of one kind (``merged.answers``). A one-word part may take the last
-        part's head ("Portal/Splenic Vein")."""
+        part's head ("Portal/Splenic Vein"). Tried on a name as written that no step reads, never
+        on the rewrites the steps read (an apposition's words: "stroma (connective tissue,
+        non-epithelium tissue)")."""
         if self._joiners is None or "(" in raw:
             return None
-        parts = self._joiners.split(text)
+        parts = self._joiners.split(raw)
         if len(parts) < 2 or not all(p.strip() for p in parts):
             return None
         head = words_of(parts[-1])[-1:]
