@@ -236,7 +236,9 @@ class Rewrites:
                 rest = [w for w in expanded if w not in self.words.fillers]
                 if rest and not self.early.search(" ".join(rest)):
                     dropped.append(rest)
-            shapes += dropped
+            # A head is anatomy: never added once a finding's filler is gone ("wrist positive").
+            if self.words.finding_only.isdisjoint(expanded):
+                shapes += dropped
             # The least rewriting wins: a name one filler away ("whole tumour region") before
             # one that needs more rules after the filler is gone ("tumour region" -> "tumour").
             for deeper in (False, True):
@@ -246,7 +248,10 @@ class Rewrites:
                     hit = self.lookup_deeper(
                         variant, order, depth if deeper else 2, via="filler", short=short
                     )
-                    if hit:
+                    if hit and (
+                        self.words.finding_only.isdisjoint(expanded)
+                        or hit.curie.startswith(self.words.finding_prefixes)
+                    ):
                         return hit
         return (self.apposition(expanded, order) if depth == 0 else None) or self.headed(
             shapes, order

@@ -320,6 +320,9 @@ class LabelRules(BaseModel):
     expansions: dict[str, str]
     adjectives: dict[str, str]
     fillers: list[str]
+    #: Fillers that drop only where the rest reads as a term of ``finding_prefixes``.
+    finding_fillers: list[str] = []
+    finding_prefixes: list[str] = ["MONDO", "mfles"]
     heads: list[str]
     organs: list[str]
     #: Organs only a name of two words or more may leave out ("central zone": prostate).

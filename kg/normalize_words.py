@@ -43,6 +43,10 @@ class WordTables:
             if " " not in noun:
                 self.nouns.setdefault(noun, []).append([adjective])
         self.fillers = frozenset(rules.fillers)
+        #: Fillers dropped only where the rest reads as a disease or finding ("COVID-19 positive"
+        #: is the disease; "elbow positive" is no elbow), and the CURIE prefixes of those.
+        self.finding_only = frozenset(rules.finding_fillers)
+        self.finding_prefixes = tuple(f"{prefix}:" for prefix in rules.finding_prefixes)
         #: One word -> its variants; phrases (several words) -> theirs, matched in place.
         self.variants: dict[str, list[list[str]]] = {}
         self.phrases: list[tuple[list[str], list[list[str]]]] = []

@@ -237,6 +237,10 @@ def load(path: Path | Any = DEFAULT_PATH, *, terms: TermIndex, known: Iterable[s
             else:
                 found = answers[entry.value]
                 curie, predicate, confidence, reason, site = found.term, found.predicate, found.confidence, found.reason, found.site
+                if found.via == "merged":
+                    # A fusion joins labels on their term; a merged label's term ("multiple anatomical
+                    # sites") is shared by labels that merge different structures, so it joins none.
+                    curie, predicate, reason = None, None, f"the label merges several structures or findings ({found.label}); no single term fits"
                 via = "semapv:ManualMappingCuration" if found.via == "curated" else "semapv:LexicalMatching"
                 if context is not None and (curie is None or curie in generic):
                     in_context = _in_context(normalizer, terms, entry.name, context, parsed.modality)

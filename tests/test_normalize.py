@@ -2063,3 +2063,17 @@ def test_older_spellings_of_the_tear_gland(normalizer: LabelNormalizer, raw: str
 def test_the_fundus_seen_through_an_endoscope_is_the_stomachs(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("Fundus", modality="endoscopy").label == "fundus of stomach"
     assert normalizer.normalize("Fundus", modality="fundus").label != "fundus of stomach"
+
+
+@pytest.mark.parametrize(
+    ("raw", "term"),
+    [
+        ("COVID-19 positive", "MONDO:0100096"),  # the cases that test positive: the disease
+        ("elbow positive", None),  # an abnormal elbow, not the elbow
+        ("wrist positive", None),  # nor a structure a head word would add
+    ],
+)
+def test_positive_drops_only_before_a_disease(
+    normalizer: LabelNormalizer, raw: str, term: str | None
+) -> None:
+    assert normalizer.normalize(raw, modality="X-ray").term == term
