@@ -504,6 +504,16 @@ class LabelNormalizer:
             # Handpiece", "Slit/Incision Knife").
             if reason and not (core and core[-1] in self.rewrites.objects and not side):
                 return self._abstained(raw, reason, self._conf["abstain_pattern"])
+            # A Latin name whose noun English lacks ("Commissura anterior") is read in English
+            # before the rewrites guess a head for its words.
+            latin = self.rules.latin
+            if (
+                words
+                and latin is not None
+                and latin.nouns.get(words[0].casefold(), words[0].casefold()) != words[0].casefold()
+                and (found := self._latinized(raw, words, side, modality))
+            ):
+                return found
             hit = self.rewrites.resolve(core, spelled, side, order, caps=caps)
             if hit is None and (unsplit := index.fold(words_of(text, split_case=False))) != folded:
                 # Case changes may not be word breaks ("GTVlung" is GTV + lung, not "GT Vlung").

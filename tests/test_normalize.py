@@ -743,6 +743,9 @@ def test_abbreviations_inside_longer_names(
         ("calvarium", "vault of skull"),
         ("Globe_R", "right eye"),
         ("optic nerve", "cranial nerve II"),
+        # A Latin noun English lacks is read in English before a head is guessed for its words.
+        ("Commissura_anterior", "anterior commissure"),
+        ("Pedunculus cerebellaris superior", "superior cerebellar peduncle"),
     ],
 )
 def test_latin_and_alternate_names(normalizer: LabelNormalizer, raw: str, label: str) -> None:
