@@ -970,6 +970,8 @@ class LabelNormalizer:
         hit = Hit(words.term, "no finding", self._conf["no_finding"])
         if " ".join(folded) in words.alone:
             return self._answer(raw, hit)
+        if len(folded) == 1 and folded[0] not in self.index.vocabulary:
+            folded = self._negation_unglued(folded[0])
         first, rest = folded[0], folded[1:]
         if first == "normal" and rest and all(w in words.normal_heads for w in rest):
             return self._answer(raw, hit)
@@ -1002,6 +1004,18 @@ class LabelNormalizer:
         ):
             return self._answer(raw, hit)
         return None
+
+    def _negation_unglued(self, word: str) -> list[str]:
+        """A negation glued to its word split off ("notumor", "nofinding"), where the rest is a
+        word of the ontology's names or of the no-finding rules; else the word alone."""
+        words = self._no_finding
+        for negation in sorted([*words.negations, *words.word_negations], key=len, reverse=True):
+            rest = word.removeprefix(negation)
+            if rest != word and len(rest) > 3:
+                folded = self.index.fold([rest])
+                if folded[0] in self.index.vocabulary or folded[0] in words.generic:
+                    return [negation, *folded]
+        return [word]
 
     def _agrees(self, classes: frozenset[str], hit: Hit) -> bool:
         """Whether a rule-found term is of a kind the name says (a curated answer always is)."""

@@ -1896,7 +1896,15 @@ def test_an_instrument_word_is_an_instrument_in_surgical_video_only(
 
 @pytest.mark.parametrize(
     ("raw", "modality"),
-    [("Non-Glaucoma", "fundus"), ("NonDemented", "MR"), ("non-AMD", "fundus"), ("non_fractured", "X-ray")],
+    [
+        ("Non-Glaucoma", "fundus"),
+        ("NonDemented", "MR"),
+        ("non-AMD", "fundus"),
+        ("non_fractured", "X-ray"),
+        # A negation glued to its word ("notumor", "nofinding").
+        ("notumor", "MR"),
+        ("nofinding", "X-ray"),
+    ],
 )
 def test_the_negation_of_a_screened_disease_is_the_healthy_class(
     normalizer: LabelNormalizer, raw: str, modality: str
@@ -1904,7 +1912,7 @@ def test_the_negation_of_a_screened_disease_is_the_healthy_class(
     assert normalizer.normalize(raw, modality=modality).term == "mfles:healthy"
 
 
-@pytest.mark.parametrize("raw", ["non-COVID", "NonCOVID", "non-pneumonia"])
+@pytest.mark.parametrize("raw", ["non-COVID", "NonCOVID", "non-pneumonia", "noncovid"])
 def test_the_negation_of_an_infection_is_the_other_diseases(
     normalizer: LabelNormalizer, raw: str
 ) -> None:
