@@ -546,6 +546,7 @@ class LabelNormalizer:
                 or self._unindexed(raw, text, modality)
                 or self._uncoded(raw, text, modality)
                 or self._unsuffixed(raw, words, modality)
+                or self._of_reversed(raw, words, modality)
                 or self._organ_left_out(raw, folded, modality)
                 or self._respelled(raw, words, modality)
                 or self._lengthened(raw, words, modality)
@@ -724,6 +725,20 @@ class LabelNormalizer:
             return None
         return self._read_as(
             raw, " ".join(words[:-1]), modality, via="filler", factor=self._conf["filler"]
+        )
+
+    def _of_reversed(self, raw: str, words: list[str], modality: str | None) -> Normalized | None:
+        """Answer a name written "<kind> of <the> <site>" that no term is named ("Diseases of
+        the liver", "Fracture of the femur") as "<site> <kind>"."""
+        lowered = [w.casefold() for w in words]
+        if lowered.count("of") != 1:
+            return None
+        at = lowered.index("of")
+        kind, site = words[:at], [w for w in words[at + 1 :] if w.casefold() != "the"]
+        if not kind or not site:
+            return None
+        return self._read_as(
+            raw, " ".join([*site, *kind]), modality, via="of reversed", factor=self._conf["of_reversed"]
         )
 
     def _respelled(self, raw: str, words: list[str], modality: str | None) -> Normalized | None:

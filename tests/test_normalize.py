@@ -2088,3 +2088,21 @@ def test_positive_drops_only_before_a_disease(
     normalizer: LabelNormalizer, raw: str, term: str | None
 ) -> None:
     assert normalizer.normalize(raw, modality="X-ray").term == term
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "term"),
+    [
+        ("Diseases of the liver", "CT", "MONDO:0005154"),
+        ("Muscle body of left rectus abdominis", "CT", "UBERON:0002382"),
+        ("head of femur", "CT", None),
+    ],
+)
+def test_a_kind_of_a_site_reads_as_the_sites_kind(
+    normalizer: LabelNormalizer, raw: str, modality: str, term: str | None
+) -> None:
+    found = normalizer.normalize(raw, modality=modality)
+    if term is not None:
+        assert (found.term, found.via) == (term, "of reversed")
+    else:  # a term named "X of Y" is found as written, never reversed
+        assert found.term is not None and found.via != "of reversed"
