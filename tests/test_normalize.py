@@ -1557,6 +1557,7 @@ def test_conventions_read_since_set_g(
         ("49", "X-ray", None),
         # A PET quantity after a reference region; an organ numbered as an instance, not a segment.
         ("spleen_SUVmax", "PET", "UBERON:0002106"),
+        ("pancreas_activity", "CT", "UBERON:0001264"),  # a phantom's organ by its tracer activity
         ("kidney_2", "CT", "UBERON:0002113"),
         ("Vermis_4_5", "MR", None),
         ("advanced gastric cancer", "endoscopy", "MONDO:0001056"),
