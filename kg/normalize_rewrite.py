@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from medfuse.kg.normalize_hits import BEYOND, HEADLESS_WORDS, SIDES, Hit, Order
 from medfuse.kg.normalize_index import LabelIndex
@@ -34,6 +35,16 @@ _MOST_PIECES = 4
 
 __all__ = ["Rewrites"]
 
+
+class _NarrowingRule(NamedTuple):
+    """A compiled ``narrowing`` rule of ``label-rules.yaml``."""
+
+    pattern: re.Pattern[str]
+    factor: float
+    answers: tuple[str, ...]
+    under: tuple[str, ...]
+    read_as: str | None
+    modalities: frozenset[str]
 
 class Rewrites:
     """The rules that resolve a name's core, in their order (see the module docstring).
@@ -59,11 +70,13 @@ class Rewrites:
         compiled = [
             (
                 n.late,
-                (
+                _NarrowingRule(
                     re.compile(n.pattern),
                     n.factor,
                     tuple(n.answers),
                     tuple(n.under),
+                    n.read_as,
+                    frozenset(n.modalities),
                 ),
             )
             for n in rules.narrowing
@@ -146,7 +159,7 @@ class Rewrites:
     def narrowed(
         self,
         core: list[str],
-        rules: list[tuple[re.Pattern[str], float, tuple[str, ...], tuple[str, ...]]],
+        rules: list[_NarrowingRule],
         order: Order,
         *,
         depth: int,
@@ -159,10 +172,10 @@ class Rewrites:
         qualifies a part of a limb: "VL_thigh").
         """
         phrase = " ".join(core)
-        for pattern, factor, answers, under in rules:
+        for pattern, factor, answers, under, read_as, modalities in rules:
             match = pattern.match(phrase)
-            if match:
-                rest = match["core"].split()
+            if match and (not modalities or not modalities.isdisjoint(order.modalities)):
+                rest = (read_as or match["core"]).split()
                 inner = self.resolve_core(rest, order, depth=depth + 1)
                 if inner and answers:  # a graded class of too many diseases names no finding
                     broad = len(rest) == 1 and inner.curie.startswith("MONDO:")

@@ -72,6 +72,11 @@ class _Narrowing(_Rule):
     pattern: str
     factor: float
     late: bool = False
+    #: The words read instead of the pattern's ``core`` group, for a convention that names a
+    #: region of a structure without the structure's word ("left apical zone" on a radiograph).
+    read_as: str | None = None
+    #: Modality words the rule holds in; empty: every modality.
+    modalities: list[str] = []
     #: Sources ("MONDO") or single terms ("UBERON:0007780") that may answer what is left; empty: any.
     answers: list[str] = []
     #: Terms the answer must be or lie below (a part or a kind of); empty: any.

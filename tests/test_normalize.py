@@ -2107,3 +2107,20 @@ def test_a_kind_of_a_site_reads_as_the_sites_kind(
         assert (found.term, found.via) == (term, "of reversed")
     else:  # a term named "X of Y" is found as written, never reversed
         assert found.term is not None and found.via != "of reversed"
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "term"),
+    [
+        ("left apical zone", "X-ray", "UBERON:0002168"),
+        ("right upper zone lung", "X-ray", "UBERON:0002167"),
+        ("left lower lung zone", "X-ray", "UBERON:0002168"),
+        ("middle zone", "MR", None),  # a radiograph's convention only
+    ],
+)
+def test_a_chest_radiographs_lung_zone_is_its_lung(
+    normalizer: LabelNormalizer, raw: str, modality: str, term: str | None
+) -> None:
+    found = normalizer.normalize(raw, modality=modality)
+    assert found.term == term
+    assert term is None or found.predicate == "skos:broadMatch"
