@@ -145,6 +145,8 @@ LETTER_RUNS = re.compile(r"[^\W\d_]+")
 INVERTED_HEADING = re.compile(
     r"^(?P<head>[A-Za-z]+(?: [A-Za-z]+)?),\s*(?P<qualifier>[A-Za-z]+(?: [A-Za-z]+)?)$"
 )
+#: A group, a spaced dash or a colon, then an item of the group ("Artery - Aorta").
+SUB_HEADED = re.compile(r"^(?P<group>[^:]+?)(?:\s+[-–]\s+|:\s*)(?P<item>[^:]*[^\W\d_][^:]*)$")
 #: A position word with "part" after it, as an inverted name's qualifier writes it.
 POSITION_PART = re.compile(r"(?i)^(anterior|posterior|superior|inferior|middle|medial|lateral) part$")
 #: A name numbered by its list: an index of one to three digits (of several levels: "10.1."), a
@@ -328,7 +330,9 @@ class LabelNormalizer:
         ('UBERON:0008952', 'upper lobe of left lung', 'skos:exactMatch')
         """
         found = self._read(raw, modality=modality)
-        if found.term is None and (merged := self._merged(raw, modality)):
+        if found.term is None and (
+            merged := self._merged(raw, modality) or self._sub_headed(raw, modality)
+        ):
             return merged
         # Checked on the name as written only: the steps read lower-cased rewrites of it again.
         if (
@@ -647,6 +651,18 @@ class LabelNormalizer:
         if answer is None:
             return None
         return self._answer(raw, Hit(answer, "merged", confidence, BROAD))
+
+    def _sub_headed(self, raw: str, modality: str | None) -> Normalized | None:
+        """Answer a name that gives a group, then a spaced dash or a colon, then a structure
+        ("Artery - Aorta", "Air Internal - Frontal Sinus") with the structure, where no step
+        reads the whole."""
+        match = SUB_HEADED.match(raw)
+        if match is None:
+            return None
+        found = self._read_as(
+            raw, match["item"], modality, via="sub-headed", factor=self._conf["sub_headed"]
+        )
+        return found if found and (found.term or "").startswith(("UBERON:", "CL:")) else None
 
     def _unnumbered(self, raw: str, folded: list[str], modality: str | None) -> Normalized | None:
         """Answer a name that numbers instances of a target or lesion ("GTV1", "lesion_2",

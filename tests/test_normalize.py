@@ -2124,3 +2124,19 @@ def test_a_chest_radiographs_lung_zone_is_its_lung(
     found = normalizer.normalize(raw, modality=modality)
     assert found.term == term
     assert term is None or found.predicate == "skos:broadMatch"
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "term"),
+    [
+        ("Artery - Aorta", "pathology", "UBERON:0000947"),
+        ("Air Internal - Frontal Sinus", "MR", "UBERON:0001760"),
+        ("ETT - Borderline", "X-ray", None),  # the item names no structure
+    ],
+)
+def test_a_structure_after_its_group_and_a_dash(
+    normalizer: LabelNormalizer, raw: str, modality: str, term: str | None
+) -> None:
+    found = normalizer.normalize(raw, modality=modality)
+    assert found.term == term
+    assert term is None or found.via == "sub-headed"
