@@ -2140,3 +2140,17 @@ def test_a_structure_after_its_group_and_a_dash(
     found = normalizer.normalize(raw, modality=modality)
     assert found.term == term
     assert term is None or found.via == "sub-headed"
+
+
+@pytest.mark.parametrize(
+    ("raw", "term"),
+    [
+        ("carpal bones", "UBERON:0001435"),  # not the carpal skeleton
+        ("Primary teeth", "UBERON:0007115"),  # not the primary dentition
+        ("Permanent Teeth", "UBERON:0007775"),
+    ],
+)
+def test_a_set_of_bones_or_teeth_is_its_member(
+    normalizer: LabelNormalizer, raw: str, term: str
+) -> None:
+    assert normalizer.normalize(raw, modality="X-ray").term == term
