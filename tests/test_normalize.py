@@ -2154,3 +2154,7 @@ def test_a_set_of_bones_or_teeth_is_its_member(
     normalizer: LabelNormalizer, raw: str, term: str
 ) -> None:
     assert normalizer.normalize(raw, modality="X-ray").term == term
+
+
+def test_an_organs_disease_is_mondos_disorder(normalizer: LabelNormalizer) -> None:
+    assert normalizer.normalize("retinal disease", modality="fundus").term == "MONDO:0005283"
