@@ -2094,7 +2094,7 @@ def test_positive_drops_only_before_a_disease(
 @pytest.mark.parametrize(
     ("raw", "modality", "term"),
     [
-        ("Diseases of the liver", "CT", "MONDO:0005154"),
+        ("Diseases of the esophagus", "endoscopy", "MONDO:0003749"),
         ("Muscle body of left rectus abdominis", "CT", "UBERON:0002382"),
         ("head of femur", "CT", None),
     ],
