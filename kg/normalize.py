@@ -827,7 +827,10 @@ class LabelNormalizer:
         """
         groups = [g.strip() for g in PAREN.findall(text) if g.strip()]
         inner = [w for group in groups for w in words_of(group)]
-        if not inner or any(self.index.side_words.names_side(w) for w in inner):
+        sides = [self.index.side_words.names_side(w) for w in inner]
+        # Only a side ("kidney (left)") is read by the side rules; a phrase with its side inside
+        # ("Zone 10 L (Left Common Iliac Artery)") is read here, whole.
+        if not inner or all(sides) or (any(sides) and len(inner) < 3):
             return None
         outer = PAREN.sub(" ", text).strip()
         if not outer or "(" in outer or ")" in outer:

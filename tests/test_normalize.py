@@ -2158,3 +2158,17 @@ def test_a_set_of_bones_or_teeth_is_its_member(
 
 def test_an_organs_disease_is_mondos_disorder(normalizer: LabelNormalizer) -> None:
     assert normalizer.normalize("retinal disease", modality="fundus").term == "MONDO:0005283"
+
+
+@pytest.mark.parametrize(
+    ("raw", "term"),
+    [
+        # A code outside, a phrase with its own side inside: the phrase is the name.
+        ("Zone 10 L (Left Common Iliac Artery)", "UBERON:0035529"),
+        ("kidney (left)", "UBERON:0004538"),  # a side alone is read by the side rules
+    ],
+)
+def test_a_sided_phrase_in_parentheses_after_a_code(
+    normalizer: LabelNormalizer, raw: str, term: str
+) -> None:
+    assert normalizer.normalize(raw, modality="CT").term == term
