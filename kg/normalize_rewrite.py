@@ -393,7 +393,12 @@ class Rewrites:
         ]
         variants = [every] if every != words else []
         variants += derived(words, self.words.derivations)
-        for table in (self.words.variants, self.words.adjectives, self.words.nouns):
+        for table in (
+            self.words.variants,
+            self.words.adjectives,
+            self.words.nouns,
+            self.words.latin_nouns,
+        ):
             for i, word in enumerate(words):
                 variants += [
                     words[:i] + replacement + words[i + 1 :] for replacement in table.get(word, ())

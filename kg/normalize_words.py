@@ -56,6 +56,13 @@ class WordTables:
                 self.variants[words[0]] = alternatives
             else:
                 self.phrases.append((words, alternatives))
+        #: A Latin noun -> its English, for a Latin noun in an English name ("Cerebellar
+        #: Pedunculus"); a Latin name in Latin order is read by the Latin rule.
+        self.latin_nouns: dict[str, list[list[str]]] = {
+            fold[noun]: [self.fold(english.split())]
+            for noun, english in (rules.latin.nouns.items() if rules.latin else ())
+            if noun != english
+        }
         self.bound = frozenset(rules.bound_prefixes)
         self.same_words = frozenset(self.fold(rules.same_words)) & self.variants.keys()
         self.derivations = tuple(rules.derivations.items())

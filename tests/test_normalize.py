@@ -746,6 +746,7 @@ def test_abbreviations_inside_longer_names(
         # A Latin noun English lacks is read in English before a head is guessed for its words.
         ("Commissura_anterior", "anterior commissure"),
         ("Pedunculus cerebellaris superior", "superior cerebellar peduncle"),
+        ("Inferior_Cerebellar_Pedunculus_Left", "inferior cerebellar peduncle"),  # English order
     ],
 )
 def test_latin_and_alternate_names(normalizer: LabelNormalizer, raw: str, label: str) -> None:
