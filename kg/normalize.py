@@ -646,6 +646,12 @@ class LabelNormalizer:
         if len(terms) < len(found):
             return None
         confidence = min(reading.confidence for reading in found) * self._conf["merged"]
+        first, *rest = [reading.term or "" for reading in found]
+        if any(first in self.index.terms.ancestors(term) for term in rest):
+            # A whole, then a part of it after a comma ("Lateral ventricle, temporal horn"): a
+            # path to the part, which answers.
+            if len(found) == 2 and [j.strip() for j in self._joiners.findall(raw)] == [","]:
+                return found[1].model_copy(update={"raw": raw, "via": "path"})
         prefixes = {term.partition(":")[0] for term in terms}
         answer = next((a for a, kinds in self._merged_answers if prefixes <= kinds), None)
         if answer is None:
@@ -857,13 +863,15 @@ class LabelNormalizer:
         """Answer a name that is, filler words aside and in any order, the label of a term of an
         embryonic or developing structure ("umbilical cord", "cortical plate"), or the name of a
         part without the one whole that has it ("glenoid labrum"): nothing else answers those."""
-        if side or not core:
+        if not core:
             return None
         index = self.index
         words = index.word_set(w for w in core if w not in index.words.fillers)
         curie = index.last_resort.get(" ".join(sorted(words)))
+        # A side the term lacks narrows it ("Cortical_Plate_L"): a broad match.
+        predicate = BROAD if side and side != "both" else EXACT
         return (
-            self._answer(raw, Hit(curie, "last resort", self._conf["last_resort"]))
+            self._answer(raw, Hit(curie, "last resort", self._conf["last_resort"], predicate))
             if curie
             else None
         )

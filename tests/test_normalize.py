@@ -2173,3 +2173,13 @@ def test_a_sided_phrase_in_parentheses_after_a_code(
     normalizer: LabelNormalizer, raw: str, term: str
 ) -> None:
     assert normalizer.normalize(raw, modality="CT").term == term
+
+
+def test_a_whole_then_its_part_after_a_comma_is_the_part(normalizer: LabelNormalizer) -> None:
+    found = normalizer.normalize("Lateral ventricle, temporal horn right", modality="MR")
+    assert (found.term, found.via) == ("UBERON:0006091", "path")
+
+
+def test_a_side_the_last_resort_term_lacks_is_a_broad_match(normalizer: LabelNormalizer) -> None:
+    found = normalizer.normalize("Cortical_Plate_L", modality="MR")
+    assert (found.term, found.predicate) == ("UBERON:0005343", "skos:broadMatch")
