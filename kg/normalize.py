@@ -868,13 +868,17 @@ class LabelNormalizer:
         index = self.index
         words = index.word_set(w for w in core if w not in index.words.fillers)
         curie = index.last_resort.get(" ".join(sorted(words)))
-        # A side the term lacks narrows it ("Cortical_Plate_L"): a broad match.
-        predicate = BROAD if side and side != "both" else EXACT
-        return (
-            self._answer(raw, Hit(curie, "last resort", self._conf["last_resort"], predicate))
-            if curie
-            else None
-        )
+        if curie is None:
+            return None
+        predicate = EXACT
+        if side and side != "both":
+            # A side narrows a structure of the brain's two halves ("Cortical_Plate_L"); an
+            # umbilical cord has no left one.
+            within = self._hemisphere_within
+            if not within or within not in index.terms.ancestors(curie):
+                return None
+            predicate = BROAD
+        return self._answer(raw, Hit(curie, "last resort", self._conf["last_resort"], predicate))
 
     def _compound_finding(
         self, raw: str, folded: list[str], modality: str | None
