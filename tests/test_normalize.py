@@ -2183,3 +2183,11 @@ def test_a_whole_then_its_part_after_a_comma_is_the_part(normalizer: LabelNormal
 def test_a_side_the_last_resort_term_lacks_is_a_broad_match(normalizer: LabelNormalizer) -> None:
     found = normalizer.normalize("Cortical_Plate_L", modality="MR")
     assert (found.term, found.predicate) == ("UBERON:0005343", "skos:broadMatch")
+
+
+@pytest.mark.parametrize("raw", ["STN_motor", "STN_limbic", "STN_associative"])
+def test_a_nucleus_functional_territory_is_the_nucleus(
+    normalizer: LabelNormalizer, raw: str
+) -> None:
+    found = normalizer.normalize(raw, modality="MR")
+    assert (found.term, found.predicate) == ("UBERON:0001906", "skos:broadMatch")
