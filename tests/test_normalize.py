@@ -2191,3 +2191,18 @@ def test_a_nucleus_functional_territory_is_the_nucleus(
 ) -> None:
     found = normalizer.normalize(raw, modality="MR")
     assert (found.term, found.predicate) == ("UBERON:0001906", "skos:broadMatch")
+
+
+@pytest.mark.parametrize(
+    ("raw", "term", "site"),
+    [
+        ("breast mass", "mfles:lesion", "UBERON:0000310"),  # a finding, not yet a neoplasm
+        ("kidney mass", "mfles:kidney-tumour", "UBERON:0002113"),  # the scheme's tumour term
+        ("lung tumor mass", "mfles:lung-tumour", "UBERON:0002048"),
+    ],
+)
+def test_a_mass_is_a_lesion_unless_its_organ_has_a_tumour_term(
+    normalizer: LabelNormalizer, raw: str, term: str, site: str
+) -> None:
+    found = normalizer.normalize(raw, modality="CT")
+    assert (found.term, found.site) == (term, site)
