@@ -408,6 +408,13 @@ class Rewrites:
             for i in range(len(words) - size + 1):
                 if words[i : i + size] == phrase:
                     variants += [words[:i] + alt + words[i + size :] for alt in alternatives]
+        # A compound adjective written the other way round ("fronto-occipital": occipitofrontal).
+        for i in range(len(words) - 1):
+            first, second = words[i], words[i + 1]
+            if len(first) > 4 and first.endswith("o") and len(second) > 5 and second.endswith("al"):
+                swapped = f"{second[:-2]}o{first[:-1]}al"
+                if swapped in self.index.vocabulary:
+                    variants.append([*words[:i], swapped, *words[i + 2 :]])
         # A compound written in two words ("gall stones", "wind pipe").
         for i in range(len(words) - 1):
             if (compound := words[i] + words[i + 1]) in self.index.vocabulary:

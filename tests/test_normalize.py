@@ -2206,3 +2206,8 @@ def test_a_mass_is_a_lesion_unless_its_organ_has_a_tumour_term(
 ) -> None:
     found = normalizer.normalize(raw, modality="CT")
     assert (found.term, found.site) == (term, site)
+
+
+def test_a_compound_adjective_written_the_other_way_round(normalizer: LabelNormalizer) -> None:
+    found = normalizer.normalize("Inferior_Fronto_Occipital_Fasciculus_L", modality="MR")
+    assert found.term == "UBERON:0034753"  # inferior occipitofrontal fasciculus
