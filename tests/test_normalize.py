@@ -2157,10 +2157,6 @@ def test_a_set_of_bones_or_teeth_is_its_member(
     assert normalizer.normalize(raw, modality="X-ray").term == term
 
 
-def test_an_organs_disease_is_mondos_disorder(normalizer: LabelNormalizer) -> None:
-    assert normalizer.normalize("retinal disease", modality="fundus").term == "MONDO:0005283"
-
-
 @pytest.mark.parametrize(
     ("raw", "term"),
     [
