@@ -236,6 +236,7 @@ class LabelNormalizer:
         self._conf = rules.confidence
         self._abstentions = Abstentions(rules)
         self._gloss = re.compile(rules.gloss)
+        self._object_parts = frozenset(rules.object_parts)
         merged = rules.merged
         self._joiners = re.compile(merged.joiners, re.IGNORECASE) if merged else None
         self._merged_answers = [
@@ -502,6 +503,7 @@ class LabelNormalizer:
             hit = hit._replace(
                 via="laterality", confidence=max(hit.confidence, self._conf["sided"])
             )
+        cased = core  # the words split at case changes, for an object's head ("DrainTube")
         if hit is None:
             reason = self._abstentions.reason(phrase, key, late=True)
             # An object named by its head noun is one whatever joins its modifiers ("I/A
@@ -546,6 +548,7 @@ class LabelNormalizer:
             found = (
                 self._last_resort(raw, core, side)
                 or self._object(raw, core, side)
+                or (self._object(raw, cased, side) if cased is not core else None)
                 or self._unnumbered(raw, folded, modality)
                 or self._unindexed(raw, text, modality)
                 or self._uncoded(raw, text, modality)
@@ -980,6 +983,11 @@ class LabelNormalizer:
             return None
         objects = self.rewrites.objects
         term = objects.get(" ".join(core[-2:])) or objects.get(core[-1])
+        # A part of the object ("Stapler_Head", "trocar_tip") or its number ("Tool 1") after it.
+        parts = self._object_parts
+        while term is None and len(core) > 1 and (core[-1].isdigit() or core[-1] in parts):
+            core = core[:-1]
+            term = objects.get(" ".join(core[-2:])) or objects.get(core[-1])
         return self._answer(raw, Hit(term, "object", self._conf["object"], BROAD)) if term else None
 
     def _destrieux_parcel(

@@ -355,6 +355,8 @@ class LabelRules(BaseModel):
     #: Term -> head nouns of the non-anatomical objects (devices, phantoms, instruments,
     #: artefacts) it answers for a name that matches nothing else.
     object_heads: dict[str, list[str]] = {}
+    #: Parts of an object a name writes after the object's head ("Stapler_Head").
+    object_parts: list[str] = []
     #: The finding a name of generic finding words means in a modality (PET: the FDG-avid lesion).
     findings_by_modality: list[_FindingsByModality] = []
     #: Modality word -> the organ adjective its label maps leave out of disease names (fundus:

@@ -2207,3 +2207,19 @@ def test_a_mass_is_a_lesion_unless_its_organ_has_a_tumour_term(
 def test_a_compound_adjective_written_the_other_way_round(normalizer: LabelNormalizer) -> None:
     found = normalizer.normalize("Inferior_Fronto_Occipital_Fasciculus_L", modality="MR")
     assert found.term == "UBERON:0034753"  # inferior occipitofrontal fasciculus
+
+
+@pytest.mark.parametrize(
+    ("raw", "term"),
+    [
+        ("CadiereForceps_Wrist", "mfanat:surgical-instrument"),  # a part after the head
+        ("Stapler_Head", "mfanat:surgical-instrument"),
+        ("Tool 2", "mfanat:surgical-instrument"),  # an instance number
+        ("DrainTube", "mfanat:non-anatomical"),  # a head found at a case change
+        ("Foreign body", "mfanat:non-anatomical"),  # "body" here is no part
+    ],
+)
+def test_an_instruments_part_or_number_is_the_instrument(
+    normalizer: LabelNormalizer, raw: str, term: str
+) -> None:
+    assert normalizer.normalize(raw, modality="endoscopy").term == term
