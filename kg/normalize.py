@@ -332,7 +332,9 @@ class LabelNormalizer:
         """
         found = self._read(raw, modality=modality)
         if found.term is None and (
-            merged := self._merged(raw, modality) or self._sub_headed(raw, modality)
+            merged := self._comma_sided(raw, modality)
+            or self._merged(raw, modality)
+            or self._sub_headed(raw, modality)
         ):
             return merged
         # Checked on the name as written only: the steps read lower-cased rewrites of it again.
@@ -660,6 +662,34 @@ class LabelNormalizer:
         if answer is None:
             return None
         return self._answer(raw, Hit(answer, "merged", confidence, BROAD))
+
+    def _comma_sided(self, raw: str, modality: str | None) -> Normalized | None:
+        """Answer a structure whose side, and qualifiers no term carries, follow it after commas
+        ("spinal trigeminal nucleus, left"; "lingual gyrus, left, peristriate": the gyrus, as a
+        broad match)."""
+        if (
+            "," not in raw
+            or self._joiners is None
+            or any(j.strip() != "," for j in self._joiners.findall(raw))
+        ):
+            return None
+        parts = [p.strip() for p in raw.split(",")]
+        sides = [p for p in parts if (w := words_of(p)) and all(map(self._names_side, w))]
+        rest = [p for p in parts if p not in sides]
+        if len(sides) != 1 or not rest or rest[0] != parts[0]:
+            return None
+        found = self._read(f"{sides[0]} {rest[0]}", modality=modality)
+        if found.term is None or any(self._read(p, modality=modality).term for p in rest[1:]):
+            return None
+        if len(rest) == 1:
+            return found.model_copy(update={"raw": raw})
+        confidence = round(found.confidence * self._conf["filler"], 3)
+        return found.model_copy(
+            update={"raw": raw, "predicate": BROAD, "via": "qualified", "confidence": confidence}
+        )
+
+    def _names_side(self, word: str) -> bool:
+        return self.index.side_words.names_side(word.casefold())
 
     def _sub_headed(self, raw: str, modality: str | None) -> Normalized | None:
         """Answer a name that gives a group, then a spaced dash or a colon, then a structure

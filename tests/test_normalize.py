@@ -2223,3 +2223,18 @@ def test_an_instruments_part_or_number_is_the_instrument(
     normalizer: LabelNormalizer, raw: str, term: str
 ) -> None:
     assert normalizer.normalize(raw, modality="endoscopy").term == term
+
+
+@pytest.mark.parametrize(
+    ("raw", "term", "predicate"),
+    [
+        ("spinal trigeminal nucleus, left", "UBERON:0001717", "skos:broadMatch"),
+        ("lingual gyrus, left, peristriate", "UBERON:0002943", "skos:broadMatch"),
+        ("kidney, left", "UBERON:0004538", "skos:exactMatch"),
+    ],
+)
+def test_a_side_and_qualifiers_after_commas(
+    normalizer: LabelNormalizer, raw: str, term: str, predicate: str
+) -> None:
+    found = normalizer.normalize(raw, modality="MR")
+    assert (found.term, found.predicate) == (term, predicate)
