@@ -147,6 +147,11 @@ INVERTED_HEADING = re.compile(
 )
 #: A group, a spaced dash or a colon, then an item of the group ("Artery - Aorta").
 SUB_HEADED = re.compile(r"^(?P<group>[^:]+?)(?:\s+[-–]\s+|:\s*)(?P<item>[^:]*[^\W\d_][^:]*)$")
+#: A grade, stage or class and its number, then what the class is ("Grade 4: PDR").
+GRADED = re.compile(
+    r"(?i)^(?:grade|stage|class|category|level|type)\s*(?:[0-9]{1,2}|[ivx]{1,4})[a-c]?"
+    r"\s*(?:[:)]|\s[-\u2013]\s)\s*(?P<rest>.*[^\W\d_].*)$"
+)
 #: A position word with "part" after it, as an inverted name's qualifier writes it.
 POSITION_PART = re.compile(r"(?i)^(anterior|posterior|superior|inferior|middle|medial|lateral) part$")
 #: A name numbered by its list: an index of one to three digits (of several levels: "10.1."), a
@@ -332,7 +337,8 @@ class LabelNormalizer:
         """
         found = self._read(raw, modality=modality)
         if found.term is None and (
-            merged := self._comma_sided(raw, modality)
+            merged := self._graded(raw, modality)
+            or self._comma_sided(raw, modality)
             or self._merged(raw, modality)
             or self._sub_headed(raw, modality)
         ):
@@ -662,6 +668,12 @@ class LabelNormalizer:
         if answer is None:
             return None
         return self._answer(raw, Hit(answer, "merged", confidence, BROAD))
+
+    def _graded(self, raw: str, modality: str | None) -> Normalized | None:
+        """Answer a class named by its grade and then what it is ("Grade 4: PDR", "Stage II -
+        Moderate NPDR") as what it is."""
+        match = GRADED.match(raw)
+        return self._read_as(raw, match["rest"], modality) if match else None
 
     def _comma_sided(self, raw: str, modality: str | None) -> Normalized | None:
         """Answer a structure whose side, and qualifiers no term carries, follow it after commas

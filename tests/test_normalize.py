@@ -2238,3 +2238,17 @@ def test_a_side_and_qualifiers_after_commas(
 ) -> None:
     found = normalizer.normalize(raw, modality="MR")
     assert (found.term, found.predicate) == (term, predicate)
+
+
+@pytest.mark.parametrize(
+    ("raw", "term"),
+    [
+        ("Grade 4: PDR", "MONDO:0001660"),  # what the graded class is
+        ("Grade 0: No apparent retinopathy", "mfles:healthy"),
+        ("Grade 2", None),  # a grade alone names nothing
+    ],
+)
+def test_a_class_named_by_its_grade_and_then_what_it_is(
+    normalizer: LabelNormalizer, raw: str, term: str | None
+) -> None:
+    assert normalizer.normalize(raw, modality="fundus").term == term
