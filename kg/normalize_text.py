@@ -41,6 +41,15 @@ PLURAL_CODE = re.compile(r"^[A-Z]{2,}s$")
 CURIE = re.compile(r"^[A-Za-z]+:[A-Za-z0-9_.-]+$")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _VOWELS = "aeiouy"
+_KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+#: The letters beside each letter on a QWERTY keyboard.
+_NEIGHBOURS = {
+    letter: "".join(
+        row[k] for row in _KEY_ROWS for k in (row.find(letter) - 1, row.find(letter) + 1)
+        if letter in row and 0 <= k < len(row)
+    )
+    for letter in "abcdefghijklmnopqrstuvwxyz"
+}
 
 
 class Abstentions:
@@ -137,7 +146,8 @@ def spells(code: str, words: Sequence[str]) -> bool:
 
 def slips(word: str, vowels_from: int | None = None) -> set[str]:
     """Return the spellings one typing slip away: a letter dropped, two swapped or one added;
-    in a word of ``vowels_from`` letters or more, also one vowel written for another.
+    in a word of ``vowels_from`` letters or more, also one vowel written for another or a key
+    struck for its neighbour.
 
     A replaced letter is no slip in a short word: "ileum" and "ilium" are both words. A long
     word's vowel is often spelled as heard ("ependimoma", "pituatary").
@@ -159,6 +169,8 @@ def slips(word: str, vowels_from: int | None = None) -> set[str]:
             for vowel in _VOWELS
             if vowel != b[0]
         )
+        # A key struck for its neighbour on the keyboard ("brsinstem").
+        found.update(a + key + b[1:] for a, b in splits if b for key in _NEIGHBOURS.get(b[0], ""))
     return found
 
 

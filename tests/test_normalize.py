@@ -2014,6 +2014,7 @@ def test_a_label_merging_structures_or_findings_is_the_merged_term(
         ("Ependimoma", "MR", "ependymoma"),
         ("Anthrocosis", "endoscopy", "anthracosis"),
         ("Spondylolysthesis", "X-ray", "spondylolisthesis"),
+        ("Brsinstem", "CT", "brainstem"),  # a key struck for its neighbour
     ],
 )
 def test_a_long_word_with_one_vowel_spelled_as_heard_is_respelled(
