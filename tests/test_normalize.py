@@ -2253,3 +2253,9 @@ def test_a_class_named_by_its_grade_and_then_what_it_is(
     normalizer: LabelNormalizer, raw: str, term: str | None
 ) -> None:
     assert normalizer.normalize(raw, modality="fundus").term == term
+
+
+def test_ca_and_a_number_is_a_hippocampal_field_not_a_graded_carcinoma(
+    normalizer: LabelNormalizer,
+) -> None:
+    assert normalizer.normalize("Field CA1", modality="microscopy").term == "UBERON:0003881"
