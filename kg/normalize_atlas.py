@@ -96,7 +96,9 @@ class AtlasNames:
         # The first level's structure bounds the answer: its part, or its parent's ("Cerebrum":
         # the forebrain's, where Talairach puts the thalamus).
         root = self._normalize(" ".join(w for w in first if w != side), modality=modality).term
-        bounds = {root, *self.index.terms.terms[root].parents} if root else set()
+        if root is None:  # dots that split words, not levels ("large.cell.carcinoma_left.hilum")
+            return None
+        bounds = {root, *self.index.terms.terms[root].parents}
         tissue = next((lv.casefold() for lv in levels if lv.casefold() in self._path_tissues), "")
         for level in reversed(levels[1:]):
             if level == "*" or level.casefold() == tissue:
@@ -106,8 +108,6 @@ class AtlasNames:
                 names.insert(0, f"{side} {level} {tissue}")
             for name in names:
                 found = self._normalize(name.strip(), modality=modality)
-                if found.term and (
-                    not bounds or not bounds.isdisjoint(self.index.terms.ancestors(found.term))
-                ):
+                if found.term and not bounds.isdisjoint(self.index.terms.ancestors(found.term)):
                     return found.model_copy(update={"raw": raw, "via": "path"})
         return None

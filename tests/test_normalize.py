@@ -2259,3 +2259,10 @@ def test_ca_and_a_number_is_a_hippocampal_field_not_a_graded_carcinoma(
     normalizer: LabelNormalizer,
 ) -> None:
     assert normalizer.normalize("Field CA1", modality="microscopy").term == "UBERON:0003881"
+
+
+def test_dots_between_words_are_no_atlas_path(normalizer: LabelNormalizer) -> None:
+    """A dotted path starts at a structure (Talairach's "Left Cerebrum.Frontal Lobe..."); dots
+    that only split words ("large.cell.carcinoma_left.hilum") never answer "cell"."""
+    found = normalizer.normalize("large.cell.carcinoma_left.hilum_T2_N2_M0", modality="CT")
+    assert found.term != "CL:0000000"
