@@ -2266,3 +2266,18 @@ def test_dots_between_words_are_no_atlas_path(normalizer: LabelNormalizer) -> No
     that only split words ("large.cell.carcinoma_left.hilum") never answer "cell"."""
     found = normalizer.normalize("large.cell.carcinoma_left.hilum_T2_N2_M0", modality="CT")
     assert found.term != "CL:0000000"
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "term"),
+    [
+        ("Pediatric Neuroblastoma", "MR", "MONDO:0005072"),  # an age group before a disease
+        ("Diffuse Nodule", "X-ray", "mfles:nodule"),  # an extent before a finding
+        ("hardexudates", "fundus", "UBERON:0007780"),  # how it looks, glued to it
+        ("Enlarged hilum", "X-ray", None),  # an enlarged organ is a finding, not the organ
+    ],
+)
+def test_age_extent_and_look_qualifiers(
+    normalizer: LabelNormalizer, raw: str, modality: str, term: str | None
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).term == term
