@@ -398,6 +398,8 @@ class LabelNormalizer:
         text = raw.strip()
         if not text:
             return self._abstained(raw, "the name is empty", 1.0)
+        if "[" in text:  # square brackets hold what parentheses do ("... [Color Fundus]")
+            text = text.replace("[", "(").replace("]", ")")
         if "." in text:  # a file name: "spleen.nii.gz"
             text = index.words.file_suffix.sub("", text).strip() or text
         if "-" in text:

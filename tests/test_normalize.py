@@ -2281,3 +2281,16 @@ def test_age_extent_and_look_qualifiers(
     normalizer: LabelNormalizer, raw: str, modality: str, term: str | None
 ) -> None:
     assert normalizer.normalize(raw, modality=modality).term == term
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "term"),
+    [
+        ("Central Serous Chorioretinopathy [Color Fundus]", "fundus", "MONDO:0018616"),
+        ("non-pathological", "endoscopy", "mfles:healthy"),
+    ],
+)
+def test_square_brackets_and_a_negated_pathological(
+    normalizer: LabelNormalizer, raw: str, modality: str, term: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).term == term
