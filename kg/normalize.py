@@ -244,9 +244,8 @@ class LabelNormalizer:
         self._object_parts = frozenset(rules.object_parts)
         merged = rules.merged
         self._joiners = re.compile(merged.joiners, re.IGNORECASE) if merged else None
-        self._merged_answers = [
-            (answer, frozenset(kinds)) for answer, kinds in (merged.answers if merged else {}).items()
-        ]
+        answers = merged.answers if merged else {}
+        self._merged_answers = [(answer, frozenset(kinds)) for answer, kinds in answers.items()]
         #: Terms a part of a merged label may not read as: the merged answers and "no finding".
         self._not_merged = frozenset(
             [a for a, _ in self._merged_answers]
@@ -336,13 +335,16 @@ class LabelNormalizer:
         ('UBERON:0008952', 'upper lobe of left lung', 'skos:exactMatch')
         """
         found = self._read(raw, modality=modality)
+        # Shapes of a whole name as written, read once no step reads it (never on the rewrites
+        # the steps read): a grade before the class, a side after a comma, a merged label, a
+        # group before its item.
         if found.term is None and (
-            merged := self._graded(raw, modality)
+            whole := self._graded(raw, modality)
             or self._comma_sided(raw, modality)
             or self._merged(raw, modality)
             or self._sub_headed(raw, modality)
         ):
-            return merged
+            return whole
         # Checked on the name as written only: the steps read lower-cased rewrites of it again.
         if (
             found.term
@@ -522,11 +524,10 @@ class LabelNormalizer:
                 return self._abstained(raw, reason, self._conf["abstain_pattern"])
             # A Latin name whose noun English lacks ("Commissura anterior") is read in English
             # before the rewrites guess a head for its words.
-            latin = self.rules.latin
+            latin, first = self.rules.latin, words[0].casefold() if words else ""
             if (
-                words
-                and latin is not None
-                and latin.nouns.get(words[0].casefold(), words[0].casefold()) != words[0].casefold()
+                latin is not None
+                and latin.nouns.get(first, first) != first
                 and (found := self._latinized(raw, words, side, modality))
             ):
                 return found
@@ -806,9 +807,8 @@ class LabelNormalizer:
         kind, site = words[:at], [w for w in words[at + 1 :] if w.casefold() != "the"]
         if not kind or not site:
             return None
-        return self._read_as(
-            raw, " ".join([*site, *kind]), modality, via="of reversed", factor=self._conf["of_reversed"]
-        )
+        name, factor = " ".join([*site, *kind]), self._conf["of_reversed"]
+        return self._read_as(raw, name, modality, via="of reversed", factor=factor)
 
     def _respelled(self, raw: str, words: list[str], modality: str | None) -> Normalized | None:
         """Answer a name with a typing slip in a long word ("gallblader"), where one word fits.
