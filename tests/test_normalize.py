@@ -2294,3 +2294,16 @@ def test_square_brackets_and_a_negated_pathological(
     normalizer: LabelNormalizer, raw: str, modality: str, term: str
 ) -> None:
     assert normalizer.normalize(raw, modality=modality).term == term
+
+
+@pytest.mark.parametrize(
+    ("raw", "term"),
+    [
+        ("Cingulum_Left", "UBERON:0003961"),  # the bundle, on brain MR
+        ("Cingulum_Ant_L", "UBERON:0002756"),  # AAL's parcel is the gyrus
+    ],
+)
+def test_the_cingulum_on_brain_mr_is_the_bundle(
+    normalizer: LabelNormalizer, raw: str, term: str
+) -> None:
+    assert normalizer.normalize(raw, modality="MR").term == term
