@@ -945,7 +945,7 @@ def test_object_heads_after_joined_modifiers_and_split_initials(
     ("raw", "modality", "label"),
     [
         ("WM Uncinate fascicle L", "MR", "uncinate fasciculus"),
-        ("WM Cingulum R", "MR", None),  # white matter, so no cingulate gyrus
+        ("WM Cingulum R", "MR", "cingulum of brain"),  # white matter: the bundle, no gyrus
         ("TCGA-STAD", "pathology", "gastric adenocarcinoma"),
         ("TCGA-OV", "pathology", "ovarian serous cystadenocarcinoma"),
     ],
