@@ -342,6 +342,7 @@ class LabelNormalizer:
             whole := self._graded(raw, modality)
             or self._comma_sided(raw, modality)
             or self._merged(raw, modality)
+            or self._alternatives(raw, modality)
             or self._sub_headed(raw, modality)
         ):
             return whole
@@ -671,6 +672,24 @@ class LabelNormalizer:
         if answer is None:
             return None
         return self._answer(raw, Hit(answer, "merged", confidence, BROAD))
+
+    def _alternatives(self, raw: str, modality: str | None) -> Normalized | None:
+        """Answer a structure given two names joined by "or", the first taking the last's head
+        ("Olfactory or medial orbital sulcus"), with the first name's term, where both read as
+        structures: an atlas names one structure by two nomenclatures."""
+        parts = [p.strip() for p in re.split(r"(?i)\s+or\s+", raw)]
+        if len(parts) != 2 or not all(parts):
+            return None
+        last_words = words_of(parts[-1])
+        side = [w for w in last_words if self._names_side(w)]
+        head = [w for w in last_words if not self._names_side(w)][-1:]
+        if not head or head[0].casefold() in parts[0].casefold().split():
+            return None  # two whole names ("liver or spleen"): either, not one structure
+        first = self._read(" ".join([*side, parts[0], *head]), modality=modality)
+        last = self._read(parts[-1], modality=modality)
+        if not all((f.term or "").startswith("UBERON:") for f in (first, last)):
+            return None
+        return first.model_copy(update={"raw": raw, "via": "alternatives"})
 
     def _graded(self, raw: str, modality: str | None) -> Normalized | None:
         """Answer a class named by its grade and then what it is ("Grade 4: PDR", "Stage II -

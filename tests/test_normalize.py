@@ -2307,3 +2307,17 @@ def test_the_cingulum_on_brain_mr_is_the_bundle(
     normalizer: LabelNormalizer, raw: str, term: str
 ) -> None:
     assert normalizer.normalize(raw, modality="MR").term == term
+
+
+@pytest.mark.parametrize(
+    ("raw", "term"),
+    [
+        ("Olfactory or medial orbital sulcus L", "UBERON:0002772"),  # one sulcus, two names
+        ("liver or spleen", None),  # either of two organs
+        ("caudal-Motor", None),  # a position and a territory, no nucleus named
+    ],
+)
+def test_two_names_of_one_structure_joined_by_or(
+    normalizer: LabelNormalizer, raw: str, term: str | None
+) -> None:
+    assert normalizer.normalize(raw, modality="MR").term == term
