@@ -2321,3 +2321,18 @@ def test_two_names_of_one_structure_joined_by_or(
     normalizer: LabelNormalizer, raw: str, term: str | None
 ) -> None:
     assert normalizer.normalize(raw, modality="MR").term == term
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "term"),
+    [
+        ("Proximal Tubular", "pathology", "UBERON:0004134"),  # a kidney part by its adjective
+        ("major_vein", "endoscopy", "UBERON:0001638"),  # a size the ontology lacks
+        ("pectoralis major", "CT", "UBERON:0002381"),  # "major" that is part of the name
+        ("Tweezers", "endoscopy", "mfanat:surgical-instrument"),
+    ],
+)
+def test_kidney_adjectives_sizes_and_more_instruments(
+    normalizer: LabelNormalizer, raw: str, modality: str, term: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).term == term
