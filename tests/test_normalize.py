@@ -2336,3 +2336,10 @@ def test_kidney_adjectives_sizes_and_more_instruments(
     normalizer: LabelNormalizer, raw: str, modality: str, term: str
 ) -> None:
     assert normalizer.normalize(raw, modality=modality).term == term
+
+
+def test_a_position_after_the_structure_keeps_the_structures_own(
+    normalizer: LabelNormalizer,
+) -> None:
+    found = normalizer.normalize("Superior frontal gyrus - anterior R", modality="MR")
+    assert (found.term, found.predicate) == ("UBERON:0002661", "skos:broadMatch")
