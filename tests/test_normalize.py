@@ -2343,3 +2343,14 @@ def test_a_position_after_the_structure_keeps_the_structures_own(
 ) -> None:
     found = normalizer.normalize("Superior frontal gyrus - anterior R", modality="MR")
     assert (found.term, found.predicate) == ("UBERON:0002661", "skos:broadMatch")
+
+
+@pytest.mark.parametrize(
+    ("raw", "term"),
+    [("Compound Nevus", "MONDO:0005073"), ("Lichenoid Keratosis", "MONDO:0006566")],
+)
+def test_a_lesions_histological_kind_the_ontology_lacks(
+    normalizer: LabelNormalizer, raw: str, term: str
+) -> None:
+    found = normalizer.normalize(raw, modality="dermoscopy")
+    assert (found.term, found.predicate) == (term, "skos:broadMatch")
