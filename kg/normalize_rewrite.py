@@ -46,6 +46,7 @@ class _NarrowingRule(NamedTuple):
     read_as: str | None
     modalities: frozenset[str]
 
+
 class Rewrites:
     """The rules that resolve a name's core, in their order (see the module docstring).
 

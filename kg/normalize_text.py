@@ -48,7 +48,7 @@ _NEIGHBOURS = {
         row[k] for row in _KEY_ROWS for k in (row.find(letter) - 1, row.find(letter) + 1)
         if letter in row and 0 <= k < len(row)
     )
-    for letter in "abcdefghijklmnopqrstuvwxyz"
+    for letter in _LETTERS
 }
 
 
