@@ -824,7 +824,7 @@ class LabelNormalizer:
             return None
         at = lowered.index("of")
         kind, site = words[:at], [w for w in words[at + 1 :] if w.casefold() != "the"]
-        if not kind or not site:
+        if not kind or not site or len(kind) > 2:  # a kind of one or two words ("Muscle body")
             return None
         name, factor = " ".join([*site, *kind]), self._conf["of_reversed"]
         return self._read_as(raw, name, modality, via="of reversed", factor=factor)
