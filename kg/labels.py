@@ -26,6 +26,7 @@ RELATIONS = {
     "narrower": "the label is a part or kind of the term",
     "lesion-in": "the label is a lesion sited in the term",
     "broader": "the label covers the term and more",
+    "merged": "the label merges the term, or a part or kind of it, with other structures",
 }
 _SSSOM_PREFIXES = ("mfd", "UBERON", "MONDO", "CL", "GO", "mfles", "mfanat", "skos", "semapv", "sssom")
 

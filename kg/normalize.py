@@ -181,6 +181,8 @@ class Normalized(BaseModel):
     via: str
     #: Why the normalizer abstained.
     reason: str | None = None
+    #: For a label that merges several structures or findings: the CURIEs of what it merges.
+    parts: tuple[str, ...] = ()
 
 
 class _NoFindingWords(NamedTuple):
@@ -648,12 +650,23 @@ class LabelNormalizer:
         parts = self._joiners.split(raw)
         if len(parts) < 2 or not all(p.strip() for p in parts):
             return None
-        head = words_of(parts[-1])[-1:]
+        last = words_of(parts[-1])
         found: list[Normalized] = []
         for part in parts:
+            words = words_of(part)
+            bare = [w for w in words if not self._names_side(w)]
             reading = self._read(part, modality=modality)
-            if reading.term is None and head and len(words_of(part)) == 1:
-                reading = self._read(" ".join([part, *head]), modality=modality)
+            if part is not parts[-1] and (
+                not bare or self._read(" ".join(bare), modality=modality).term is None
+            ):
+                # Modifiers that take the last part's head ("left middle and inferior temporal
+                # gyrus", "Portal/Splenic Vein"): the longest head that reads.
+                for size in (2, 1):
+                    if len(last) > size and (
+                        shared := self._read(" ".join([*words, *last[-size:]]), modality=modality)
+                    ).term:
+                        reading = shared
+                        break
             if reading.term is None or reading.term in self._not_merged:
                 return None
             found.append(reading)
@@ -671,7 +684,10 @@ class LabelNormalizer:
         answer = next((a for a, kinds in self._merged_answers if prefixes <= kinds), None)
         if answer is None:
             return None
-        return self._answer(raw, Hit(answer, "merged", confidence, BROAD))
+        parts = tuple(reading.term or "" for reading in found)
+        return self._answer(raw, Hit(answer, "merged", confidence, BROAD)).model_copy(
+            update={"parts": parts}
+        )
 
     def _alternatives(self, raw: str, modality: str | None) -> Normalized | None:
         """Answer a structure given two names joined by "or", the first taking the last's head

@@ -85,6 +85,7 @@ class MF(DefinedNamespace):
     mappingJustification: URIRef
     mappingPredicate: URIRef
     mappingRelation: URIRef
+    mergedTerm: URIRef
     modality: URIRef
     obligation: URIRef
     overlap: URIRef

@@ -239,8 +239,11 @@ def load(path: Path | Any = DEFAULT_PATH, *, terms: TermIndex, known: Iterable[s
                 curie, predicate, confidence, reason, site = found.term, found.predicate, found.confidence, found.reason, found.site
                 if found.via == "merged":
                     # A fusion joins labels on their term; a merged label's term ("multiple anatomical
-                    # sites") is shared by labels that merge different structures, so it joins none.
+                    # sites") is shared by labels that merge different structures, so it joins none:
+                    # the label stays unmapped and names what it merges.
                     curie, predicate, reason = None, None, f"the label merges several structures or findings ({found.label}); no single term fits"
+                    triples += [(node, MF.mergedTerm, term(part)) for part in found.parts]
+                    used.update(found.parts)
                 via = "semapv:ManualMappingCuration" if found.via == "curated" else "semapv:LexicalMatching"
                 if context is not None and (curie is None or curie in generic):
                     in_context = _in_context(normalizer, terms, entry.name, context, parsed.modality)

@@ -440,6 +440,8 @@ def labels_normalize(names: tuple[str, ...], modality: str | None, path: Path | 
             data = {"raw": r.raw, "term": r.term, "label": r.label, "predicate": r.predicate, "confidence": r.confidence}
             if r.site:
                 data["site"] = r.site
+            if r.parts:
+                data["parts"] = list(r.parts)
             click.echo(json.dumps(data, ensure_ascii=False))
         return
     table = Table("raw", "term", "label", "predicate", "confidence", "rule / reason")

@@ -127,3 +127,13 @@ def test_plan_writes_json_ld_and_prints_the_unified_label_table(run, tmp_path: P
     coarsened = [m for m in plan["mappings"] if m.get("relation") == "coarsened"]
     assert {m["sourceName"] for m in coarsened} == {"left kidney", "right kidney"}
     assert out.count("[coarsened]") == 2
+
+
+def test_labels_normalize_json_names_a_merged_labels_parts() -> None:
+    result = CliRunner().invoke(
+        cli, ["labels", "normalize", "Liver & Spleen", "kidney_left", "--modality", "CT", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    merged, kidney = (json.loads(line) for line in result.stdout.splitlines())
+    assert merged["term"] == "mfanat:multiple-sites" and merged["parts"] == ["UBERON:0002107", "UBERON:0002106"]
+    assert "parts" not in kidney and kidney["term"] == "UBERON:0004538"

@@ -66,6 +66,17 @@ def test_find_by_anatomy_says_which_relation_holds(catalog: Catalog) -> None:
     assert any(row.relation == "lesion-in" and row.dataset == "kits23" for row in rows)
 
 
+def test_a_merged_label_stays_unmapped_and_is_found_by_what_it_merges(catalog: Catalog) -> None:
+    """Hammers' "left middle and inferior temporal gyrus" merges two gyri: no single term, so no
+    mapping a fusion would join on, but a search for either gyrus finds it, as merged."""
+    hammers = {label.value: label for label in dataset_labels(catalog, "hammers-brain-atlas")}
+    assert hammers[13].term is None and "merges" in (hammers[13].reason or "")
+    _, rows = related_labels(catalog, "middle temporal gyrus")
+    merged = {(row.dataset, row.value) for row in rows if row.relation == "merged"}
+    assert {("hammers-brain-atlas", 13), ("hammers-brain-atlas", 14)} <= merged
+    assert all(row.relation != "merged" or row.dataset == "hammers-brain-atlas" or row.term for row in rows)
+
+
 def test_sssom_export_validates_and_round_trips(catalog: Catalog) -> None:
     text = export_sssom(catalog, version="test")
     parsed = parse_sssom(text, source="export")

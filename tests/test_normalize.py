@@ -1215,6 +1215,7 @@ def test_output_is_frozen_and_json_ready(normalizer: LabelNormalizer) -> None:
         "site": KIDNEY,
         "via": data["via"],
         "reason": None,
+        "parts": [],
     }
     assert 0 < data["confidence"] <= 1 and Normalized.model_validate(data) == found
     with pytest.raises(ValidationError):
@@ -2006,6 +2007,13 @@ def test_a_label_merging_structures_or_findings_is_the_merged_term(
         assert "joins" in (found.reason or "")
     else:
         assert (found.via, found.predicate) == ("merged", "skos:broadMatch")
+        assert len(found.parts) >= 2 and all(found.parts)
+
+
+def test_a_merged_label_names_its_parts(normalizer: LabelNormalizer) -> None:
+    """Modifiers take the last part's head: the middle temporal gyrus, not a "left middle"."""
+    found = normalizer.normalize("left middle and inferior temporal gyrus", modality="MR")
+    assert found.parts == ("UBERON:0002771", "UBERON:0002751")
 
 
 @pytest.mark.parametrize(
