@@ -2362,3 +2362,17 @@ def test_a_lesions_histological_kind_the_ontology_lacks(
 ) -> None:
     found = normalizer.normalize(raw, modality="dermoscopy")
     assert (found.term, found.predicate) == (term, "skos:broadMatch")
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "term"),
+    [
+        ("Red Lesions", "fundus", "mfles:lesion"),  # a colour no term carries
+        ("red nucleus", "MR", "UBERON:0001947"),  # a colour that is part of a name
+        ("Aorta MBP", "PET/CT", "UBERON:0000947"),  # a PET reference region's blood pool
+    ],
+)
+def test_colours_and_blood_pool_references(
+    normalizer: LabelNormalizer, raw: str, modality: str, term: str
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).term == term
