@@ -748,6 +748,16 @@ class LabelNormalizer:
         match = SUB_HEADED.match(raw)
         if match is None:
             return None
+        if not any(c.isalpha() for c in match["group"]):
+            # A code, then its gloss ("14 - 1st Premolar"): the code's own term where the gloss
+            # names it or a kind of it, else nothing (the gloss alone says less than the code).
+            code = self._read(match["group"].strip(), modality=modality)
+            gloss = self._read(match["item"], modality=modality)
+            if code.term and gloss.term and (
+                gloss.term == code.term or gloss.term in self.index.terms.ancestors(code.term)
+            ):
+                return code.model_copy(update={"raw": raw, "via": "sub-headed"})
+            return None
         found = self._read_as(
             raw, match["item"], modality, via="sub-headed", factor=self._conf["sub_headed"]
         )

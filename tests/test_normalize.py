@@ -2142,6 +2142,8 @@ def test_a_chest_radiographs_lung_zone_is_its_lung(
         ("Artery - Aorta", "pathology", "UBERON:0000947"),
         ("Air Internal - Frontal Sinus", "MR", "UBERON:0001760"),
         ("ETT - Borderline", "X-ray", None),  # the item names no structure
+        # A tooth's number, then its name, which agrees: the numbered tooth.
+        ("14 - 1st Premolar", "X-ray", "UBERON:8490004"),
     ],
 )
 def test_a_structure_after_its_group_and_a_dash(
