@@ -2378,3 +2378,22 @@ def test_colours_and_blood_pool_references(
     normalizer: LabelNormalizer, raw: str, modality: str, term: str
 ) -> None:
     assert normalizer.normalize(raw, modality=modality).term == term
+
+
+@pytest.mark.parametrize(
+    ("raw", "modality", "term"),
+    [
+        ("Atrophic epidermis", "pathology", "UBERON:0001003"),  # how a tissue looks
+        ("benign gland", "pathology", "UBERON:0002530"),
+        ("benign tissue", "pathology", None),  # tissue alone names nothing
+        ("MANUAL GLANDS", "pathology", "UBERON:0002530"),  # how the mask was made
+        ("Left Hemipelvis", "X-ray", "UBERON:0001272"),
+        ("ileocaecalvalve", "endoscopy", "UBERON:0000569"),  # British spelling inside a word
+        ("annuloplasty_ring", "endoscopy", "mfanat:non-anatomical"),
+        ("valve_sizer", "endoscopy", "mfanat:surgical-instrument"),
+    ],
+)
+def test_tissue_looks_mask_sources_hemipelvis_and_more_objects(
+    normalizer: LabelNormalizer, raw: str, modality: str, term: str | None
+) -> None:
+    assert normalizer.normalize(raw, modality=modality).term == term
