@@ -336,6 +336,8 @@ class LabelNormalizer:
         >>> n.term, n.label, n.predicate
         ('UBERON:0008952', 'upper lobe of left lung', 'skos:exactMatch')
         """
+        if coded := self._code_glossed(raw, modality):
+            return coded
         found = self._read(raw, modality=modality)
         # Shapes of a whole name as written, read once no step reads it (never on the rewrites
         # the steps read): a grade before the class, a side after a comma, a merged label, a
@@ -741,22 +743,27 @@ class LabelNormalizer:
     def _names_side(self, word: str) -> bool:
         return self.index.side_words.names_side(word.casefold())
 
+    def _code_glossed(self, raw: str, modality: str | None) -> Normalized | None:
+        """Answer a code, then a dash and its gloss ("14 - 1st Premolar"), with the code's own
+        term where the gloss names it or a kind of it: the gloss settles which numbering the code
+        is in. Read before the whole name, whose words alone say less than the code."""
+        match = SUB_HEADED.match(raw)
+        if match is None or any(c.isalpha() for c in match["group"]):
+            return None
+        code = self._read(match["group"].strip(), modality=modality)
+        gloss = self._read(match["item"], modality=modality)
+        if code.term and gloss.term and (
+            gloss.term == code.term or gloss.term in self.index.terms.ancestors(code.term)
+        ):
+            return code.model_copy(update={"raw": raw, "via": "code and gloss"})
+        return None
+
     def _sub_headed(self, raw: str, modality: str | None) -> Normalized | None:
         """Answer a name that gives a group, then a spaced dash or a colon, then a structure
         ("Artery - Aorta", "Air Internal - Frontal Sinus") with the structure, where no step
         reads the whole."""
         match = SUB_HEADED.match(raw)
-        if match is None:
-            return None
-        if not any(c.isalpha() for c in match["group"]):
-            # A code, then its gloss ("14 - 1st Premolar"): the code's own term where the gloss
-            # names it or a kind of it, else nothing (the gloss alone says less than the code).
-            code = self._read(match["group"].strip(), modality=modality)
-            gloss = self._read(match["item"], modality=modality)
-            if code.term and gloss.term and (
-                gloss.term == code.term or gloss.term in self.index.terms.ancestors(code.term)
-            ):
-                return code.model_copy(update={"raw": raw, "via": "sub-headed"})
+        if match is None or not any(c.isalpha() for c in match["group"]):
             return None
         found = self._read_as(
             raw, match["item"], modality, via="sub-headed", factor=self._conf["sub_headed"]
