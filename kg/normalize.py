@@ -747,6 +747,8 @@ class LabelNormalizer:
         """Answer a code, then a dash and its gloss ("14 - 1st Premolar"), with the code's own
         term where the gloss names it or a kind of it: the gloss settles which numbering the code
         is in. Read before the whole name, whose words alone say less than the code."""
+        if not raw[:1].isdigit():
+            return None
         match = SUB_HEADED.match(raw)
         if match is None or any(c.isalpha() for c in match["group"]):
             return None
