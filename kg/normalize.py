@@ -209,6 +209,8 @@ class _NoFindingWords(NamedTuple):
     tissue_compartments: frozenset[str]
     #: Generic finding and instance words a negation may stand before.
     generic: frozenset[str]
+    #: Every negation, longest first, as a prefix glued to its word ("notumor").
+    glued: tuple[str, ...]
 
 
 class LabelNormalizer:
@@ -303,6 +305,13 @@ class LabelNormalizer:
                     index.fold([*no_finding.tissue_compartments, *no_finding.normal_heads])
                 ),
                 generic=frozenset(index.fold([*no_finding.generic, *self.rules.instance_heads])),
+                glued=tuple(
+                    sorted(
+                        {*index.fold(no_finding.negations), *index.fold(no_finding.word_negations)},
+                        key=len,
+                        reverse=True,
+                    )
+                ),
             )
             if no_finding
             else None
@@ -643,8 +652,9 @@ class LabelNormalizer:
     def _merged(self, raw: str, modality: str | None) -> Normalized | None:
         """Answer a label that merges several structures ("Liver & Spleen") or findings
         ("copd/emphysema") with the term for such a label, as a broad match: every part must read
-        as a different term of one kind (``merged.answers``). A one-word part may take the last
-        part's head ("Portal/Splenic Vein"). Tried on a name as written that no step reads, never
+        as a different term of one kind (``merged.answers``). A part of modifiers that read
+        nothing alone takes the last part's head ("Portal/Splenic Vein", "left middle and
+        inferior temporal gyrus"). Tried on a name as written that no step reads, never
         on the rewrites the steps read (an apposition's words: "stroma (connective tissue,
         non-epithelium tissue)")."""
         if self._joiners is None or "(" in raw:
@@ -658,8 +668,9 @@ class LabelNormalizer:
             words = words_of(part)
             bare = [w for w in words if not self._names_side(w)]
             reading = self._read(part, modality=modality)
+            alone = reading if len(bare) == len(words) else None  # no side to read it without
             if part is not parts[-1] and (
-                not bare or self._read(" ".join(bare), modality=modality).term is None
+                not bare or (alone or self._read(" ".join(bare), modality=modality)).term is None
             ):
                 # Modifiers that take the last part's head ("left middle and inferior temporal
                 # gyrus", "Portal/Splenic Vein"): the longest head that reads.
@@ -672,11 +683,12 @@ class LabelNormalizer:
             if reading.term is None or reading.term in self._not_merged:
                 return None
             found.append(reading)
-        terms = {reading.term for reading in found}
+        ordered = tuple(reading.term or "" for reading in found)
+        terms = set(ordered)
         if len(terms) < len(found):
             return None
         confidence = min(reading.confidence for reading in found) * self._conf["merged"]
-        first, *rest = [reading.term or "" for reading in found]
+        first, *rest = ordered
         if any(first in self.index.terms.ancestors(term) for term in rest):
             # A whole, then a part of it after a comma ("Lateral ventricle, temporal horn"): a
             # path to the part, which answers.
@@ -686,9 +698,8 @@ class LabelNormalizer:
         answer = next((a for a, kinds in self._merged_answers if prefixes <= kinds), None)
         if answer is None:
             return None
-        parts = tuple(reading.term or "" for reading in found)
         return self._answer(raw, Hit(answer, "merged", confidence, BROAD)).model_copy(
-            update={"parts": parts}
+            update={"parts": ordered}
         )
 
     def _alternatives(self, raw: str, modality: str | None) -> Normalized | None:
@@ -1079,13 +1090,13 @@ class LabelNormalizer:
         negations = self._no_finding.negations if self._no_finding else frozenset()
         if not core or side or core[0] in negations:
             return None
-        objects = self.rewrites.objects
-        term = objects.get(" ".join(core[-2:])) or objects.get(core[-1])
-        # A part of the object ("Stapler_Head", "trocar_tip") or its number ("Tool 1") after it.
-        parts = self._object_parts
-        while term is None and len(core) > 1 and (core[-1].isdigit() or core[-1] in parts):
+        objects, parts = self.rewrites.objects, self._object_parts
+        while (term := objects.get(" ".join(core[-2:])) or objects.get(core[-1])) is None and (
+            len(core) > 1 and (core[-1].isdigit() or core[-1] in parts)
+        ):
+            # A part of the object ("Stapler_Head", "trocar_tip") or its number ("Tool 1") after
+            # it: the object before it.
             core = core[:-1]
-            term = objects.get(" ".join(core[-2:])) or objects.get(core[-1])
         return self._answer(raw, Hit(term, "object", self._conf["object"], BROAD)) if term else None
 
     def _destrieux_parcel(
@@ -1161,7 +1172,7 @@ class LabelNormalizer:
         """A negation glued to its word split off ("notumor", "nofinding"), where the rest is a
         word of the ontology's names or of the no-finding rules; else the word alone."""
         words = self._no_finding
-        for negation in sorted([*words.negations, *words.word_negations], key=len, reverse=True):
+        for negation in words.glued:
             rest = word.removeprefix(negation)
             if rest != word and len(rest) > 3:
                 folded = self.index.fold([rest])
