@@ -250,8 +250,10 @@ class Rewrites:
                 rest = [w for w in expanded if w not in self.words.fillers]
                 if rest and not self.early.search(" ".join(rest)):
                     dropped.append(rest)
-            # A head is anatomy: never added once a finding's filler is gone ("wrist positive").
-            if self.words.finding_only.isdisjoint(expanded):
+            # A filler of findings ("positive") leaves only a finding: a head is anatomy, never
+            # added once it is gone ("wrist positive"), and nothing else answers.
+            findings_only = not self.words.finding_only.isdisjoint(expanded)
+            if not findings_only:
                 shapes += dropped
             # The least rewriting wins: a name one filler away ("whole tumour region") before
             # one that needs more rules after the filler is gone ("tumour region" -> "tumour").
@@ -263,8 +265,7 @@ class Rewrites:
                         variant, order, depth if deeper else 2, via="filler", short=short
                     )
                     if hit and (
-                        self.words.finding_only.isdisjoint(expanded)
-                        or hit.curie.startswith(self.words.finding_prefixes)
+                        not findings_only or hit.curie.startswith(self.words.finding_prefixes)
                     ):
                         return hit
         return (self.apposition(expanded, order) if depth == 0 else None) or self.headed(
