@@ -13,6 +13,9 @@ Run: ``python bench/label_normalizer.py [--dev-only] [--set FILE ...] [--calls 5
 - speed: names per second over all label names of ``loaders/data/labels/*.yaml``, repeated to at
   least ``--calls`` calls, after start-up (start-up is timed on its own);
 - baseline, in the same run: ``TermIndex.lookup(raw)``, first hit or abstain, on both counts;
+- human reference: on a set with a second annotator, that annotator scored as the normalizer is
+  (against the first annotator's gold, and both annotators against the adjudicated gold), per set
+  and pooled over the sets, beside the normalizer on the same rows: what a careful human reaches;
 - annotator agreement: where a later annotator wrote a name an earlier set already had (the rows
   ``label_sets.py admit --overlap`` kept aside), how often both gave the same term: independent
   careful annotators disagree on granularity and convention, which bounds the precision a blind
@@ -29,6 +32,7 @@ import argparse
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Self
 
 import yaml
 from label_sets import (
@@ -39,13 +43,25 @@ from label_sets import (
     label_sets,
     overlap_files,
     read_rows,
+    second_rows,
 )
 
 from medfuse.kg.normalize import LabelNormalizer
 from medfuse.kg.terms import TermIndex, load_terms
 from medfuse.loaders.mappings import read_sssom
 
-__all__ = ["Row", "Score", "as_gold", "label_names", "main", "read_gold", "report", "score", "speed"]
+__all__ = [
+    "Row",
+    "Score",
+    "annotator_answer",
+    "as_gold",
+    "label_names",
+    "main",
+    "read_gold",
+    "report",
+    "score",
+    "speed",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "loaders" / "data" / "labels"
@@ -64,6 +80,24 @@ class Score:
         self.rows = self.correct = self.answered = self.answered_correct = 0
         self.sites = self.sites_correct = 0
         self.wrong: list[tuple[str, str, str, str]] = []
+
+    def __iadd__(self, other: Score) -> Self:
+        """Pool another score's counts into this one."""
+        self.rows += other.rows
+        self.correct += other.correct
+        self.answered += other.answered
+        self.answered_correct += other.answered_correct
+        self.sites += other.sites
+        self.sites_correct += other.sites_correct
+        self.wrong += other.wrong
+        return self
+
+    def line(self) -> str:
+        """Accuracy, abstention and precision, as one phrase."""
+        return (
+            f"accuracy {self.accuracy:.1%}, abstention {self.abstention:.1%}, "
+            f"precision {self.precision:.1%}"
+        )
 
     @property
     def accuracy(self) -> float:
@@ -136,6 +170,24 @@ def _normalizer_answer(normalizer: LabelNormalizer) -> Answer:
     def answer(raw: str, modality: str | None) -> tuple[str | None, str | None]:
         found = normalizer.normalize(raw, modality=modality)
         return found.term, found.site
+
+    return answer
+
+
+def annotator_answer(rows: list[dict[str, str]]) -> Answer:
+    """An annotator's rows as an answer, so a human is scored as the normalizer is.
+
+    :raises ValueError: when the rows give one name and modality two different answers.
+    """
+    given: dict[tuple[str, str | None], tuple[str | None, str | None]] = {}
+    for r in rows:
+        key = (r["raw"], r["modality"] or None)
+        got = (None if r["expected"] == ABSTAIN else r["expected"]), (r["site"] or None)
+        if given.setdefault(key, got) != got:
+            raise ValueError(f"{r['raw']!r} [{r['modality']}] is answered twice, differently")
+
+    def answer(raw: str, modality: str | None) -> tuple[str | None, str | None]:
+        return given[(raw, modality)]
 
     return answer
 
@@ -227,6 +279,16 @@ def main() -> None:
         )
         for path in args.set
     ]
+    pooled = {
+        name: Score()
+        for name in (
+            "normalizer vs first",
+            "second annotator vs first",
+            "normalizer vs adjudicated",
+            "first annotator vs adjudicated",
+            "second annotator vs adjudicated",
+        )
+    }
     for labelled in sets:
         if not labelled.path.is_file():
             print(f"== {labelled.title}: {_shown(labelled.path)} is not there; not scored")
@@ -234,23 +296,40 @@ def main() -> None:
             continue
         rows = read_gold(labelled.path)
         report(labelled, score(rows, ours), score(rows, naive), terms)
-        if labelled.second_annotator is not None:
+        if (second := second_rows(labelled)) is not None:
             total, agreed = consensus(labelled)
             mine = score(as_gold(agreed), ours)
             print(
                 f"second annotator: gave the same term for {len(agreed)}/{total} = "
                 f"{len(agreed) / total:.1%} of the names; on those (consensus gold) the normalizer "
-                f"scores accuracy {mine.accuracy:.1%}, abstention {mine.abstention:.1%}, "
-                f"precision {mine.precision:.1%}"
+                f"scores {mine.line()}"
             )
+            human, machine = score(rows, annotator_answer(second)), score(rows, ours)
+            print(f"human reference: the second annotator against the first scores {human.line()}")
+            pooled["second annotator vs first"] += human
+            pooled["normalizer vs first"] += machine
             if labelled.adjudicated is not None:
-                decided = score(as_gold(adjudicated_rows(labelled)), ours)
+                gold = as_gold(adjudicated_rows(labelled))
+                decided = score(gold, ours)
+                first_human = score(gold, annotator_answer(read_rows(labelled.path)))
+                second_human = score(gold, annotator_answer(second))
                 print(
                     f"adjudicated gold (a third curator decided the {total - len(agreed)} names "
-                    f"the two answered differently): accuracy {decided.accuracy:.1%}, abstention "
-                    f"{decided.abstention:.1%}, precision {decided.precision:.1%}"
+                    f"the two answered differently): {decided.line()}; against it the first "
+                    f"annotator scores {first_human.line()}, the second {second_human.line()}"
                 )
+                pooled["first annotator vs adjudicated"] += first_human
+                pooled["second annotator vs adjudicated"] += second_human
+                pooled["normalizer vs adjudicated"] += decided
             print()
+    if pooled["normalizer vs first"].rows:
+        print(
+            "== human reference, pooled over the sets with a second annotator (the adjudicator "
+            "chose between the two annotators' answers: both are flattered against that gold)"
+        )
+        for name, pooled_score in pooled.items():
+            print(f"{name:34}{pooled_score.rows:6} rows: {pooled_score.line()}")
+        print()
 
     pairs, agree, differ = agreement(overlap_files())
     if pairs:
@@ -264,7 +343,11 @@ def main() -> None:
             if one:
                 print(f"  {path.name}: {same}/{one} = {same / one:.1%}")
         for raw, later, earlier in differ:
-            print(f"  {raw!r}: {later} {terms.label(later)!r} vs {earlier} {terms.label(earlier)!r}".replace(" ''", ""))
+            print(
+                f"  {raw!r}: {later} {terms.label(later)!r} vs {earlier} {terms.label(earlier)!r}".replace(
+                    " ''", ""
+                )
+            )
         print()
 
     names = label_names()

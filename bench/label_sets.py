@@ -35,6 +35,7 @@ __all__ = [
     "label_sets",
     "overlap_files",
     "read_rows",
+    "second_rows",
 ]
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -89,9 +90,14 @@ def label_sets(manifest: Path = MANIFEST) -> list[LabelSet]:
                 "annotators; name the second_annotator file too"
             )
         out.append(
-            LabelSet(manifest.parent / entry["file"], entry["title"], entry["status"],
-                     entry.get("first_blind"), manifest.parent / second if second else None,
-                     manifest.parent / decided if decided else None)
+            LabelSet(
+                manifest.parent / entry["file"],
+                entry["title"],
+                entry["status"],
+                entry.get("first_blind"),
+                manifest.parent / second if second else None,
+                manifest.parent / decided if decided else None,
+            )
         )
     return out
 
@@ -126,15 +132,30 @@ def curated_names() -> dict[str, str]:
     held: dict[str, str] = {}
     rules = load_rules()
     words = (
-        [r.name for r in rules.by_modality] + list(rules.expansions) + list(rules.plurals)
-        + list(rules.adjectives) + list(rules.word_variants) + list(rules.suffixes)
-        + rules.same_words + rules.bound_prefixes + rules.glued
-        + list(rules.laterality.short) + list(rules.laterality.words)
+        [r.name for r in rules.by_modality]
+        + list(rules.expansions)
+        + list(rules.plurals)
+        + list(rules.adjectives)
+        + list(rules.word_variants)
+        + list(rules.suffixes)
+        + rules.same_words
+        + rules.bound_prefixes
+        + rules.glued
+        + list(rules.laterality.short)
+        + list(rules.laterality.words)
     )
     held.update(dict.fromkeys(map(normalize, words), "a word list of the rules"))
-    vocabulary = [a.abbreviation for a in read_abbreviations()] + [a.name for a in read_alternate_names()]
-    held.update(dict.fromkeys(map(normalize, vocabulary), "the abbreviation or alternate-name table"))
-    held.update(dict.fromkeys((normalize(w.word) for w in read_words()), "the table of other languages' words"))
+    vocabulary = [a.abbreviation for a in read_abbreviations()] + [
+        a.name for a in read_alternate_names()
+    ]
+    held.update(
+        dict.fromkeys(map(normalize, vocabulary), "the abbreviation or alternate-name table")
+    )
+    held.update(
+        dict.fromkeys(
+            (normalize(w.word) for w in read_words()), "the table of other languages' words"
+        )
+    )
     graph = rdflib.Graph()
     terms = DATA.parents[1] / "ontology" / "terms"
     for name in ("lesion-labels.ttl", "lesion.ttl", "anatomy-extra.ttl"):
@@ -155,14 +176,22 @@ def admit(source: Path, target: Path, *, overlap: Path | None = None) -> Counter
     """
     from medfuse.loaders.tokens import normalize
 
-    earlier = {normalize(r["raw"]) for s in label_sets() if s.path.is_file() and s.path.resolve() != target.resolve()
-               for r in read_rows(s.path)}
+    earlier = {
+        normalize(r["raw"])
+        for s in label_sets()
+        if s.path.is_file() and s.path.resolve() != target.resolve()
+        for r in read_rows(s.path)
+    }
     held = curated_names()
     kept, shared, dropped, seen = [], [], Counter[str](), set()
     for row in read_rows(source):
         key = normalize(row["raw"])
-        reason = ("an earlier set" if key in earlier else held.get(key)
-                  or ("a duplicate within the set" if (key, row["modality"]) in seen else None))
+        reason = (
+            "an earlier set"
+            if key in earlier
+            else held.get(key)
+            or ("a duplicate within the set" if (key, row["modality"]) in seen else None)
+        )
         seen.add((key, row["modality"]))
         if reason:
             dropped[reason] += 1
@@ -179,7 +208,9 @@ def admit(source: Path, target: Path, *, overlap: Path | None = None) -> Counter
 
 def _write(path: Path, rows: list[dict[str, str]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, COLUMNS, delimiter="\t", quoting=csv.QUOTE_NONE, lineterminator="\n")
+        writer = csv.DictWriter(
+            handle, COLUMNS, delimiter="\t", quoting=csv.QUOTE_NONE, lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows(rows)
 
@@ -216,10 +247,20 @@ def consensus(labelled: LabelSet) -> tuple[int, list[dict[str, str]]]:
     :raises ValueError: when the second annotator's file does not list the same names in order.
     """
     first = read_rows(labelled.path)
-    if labelled.second_annotator is None:
+    second = second_rows(labelled)
+    if second is None:
         return len(first), first
-    second = _same_names(first, labelled.second_annotator, labelled.path)
     return len(first), [a for a, b in zip(first, second) if a["expected"] == b["expected"]]
+
+
+def second_rows(labelled: LabelSet) -> list[dict[str, str]] | None:
+    """Return the second annotator's rows for the set's names, in its order, or None if it has none.
+
+    :raises ValueError: when the second annotator's file does not list the same names in order.
+    """
+    if labelled.second_annotator is None:
+        return None
+    return _same_names(read_rows(labelled.path), labelled.second_annotator, labelled.path)
 
 
 def adjudicated_rows(labelled: LabelSet) -> list[dict[str, str]]:
@@ -250,13 +291,19 @@ def overlap_files() -> list[Path]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Admit a new blind set of label names (counts only are printed).")
+    parser = argparse.ArgumentParser(
+        description="Admit a new blind set of label names (counts only are printed)."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     admitting = sub.add_parser("admit", help="drop rows held verbatim elsewhere; write the rest")
     admitting.add_argument("source", type=Path, help="the annotator's TSV")
     admitting.add_argument("target", type=Path, help="where the admitted set goes (bench/data/...)")
-    admitting.add_argument("--overlap", type=Path, help="keep the rows whose name an earlier set has here "
-                           "(NAME.overlap.tsv beside the sets: the benchmark reports annotator agreement on them)")
+    admitting.add_argument(
+        "--overlap",
+        type=Path,
+        help="keep the rows whose name an earlier set has here "
+        "(NAME.overlap.tsv beside the sets: the benchmark reports annotator agreement on them)",
+    )
     args = parser.parse_args()
     counts = admit(args.source, args.target, overlap=args.overlap)
     kept = counts.pop("(kept)")

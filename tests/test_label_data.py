@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import rdflib
 import yaml
+from label_normalizer import Score, annotator_answer, read_gold, score
 from label_sets import (
     COLUMNS,
     LabelSet,
@@ -27,6 +28,7 @@ from label_sets import (
     label_sets,
     overlap_files,
     read_rows,
+    second_rows,
 )
 from rdflib.namespace import RDF, SKOS
 
@@ -448,3 +450,22 @@ def test_an_adjudicated_gold_needs_a_second_annotator(tmp_path: Path) -> None:
     )
     with pytest.raises(ManifestError, match="second_annotator"):
         label_sets(manifest)
+
+
+def test_a_second_annotator_is_scored_as_the_normalizer_is(tmp_path: Path) -> None:
+    first = _write_set(tmp_path / "s.tsv", [("lkid", "CT", "UBERON:0004538"), ("ROI", "CT", "ABSTAIN"), ("Ao", "CT", "UBERON:0000947"), ("bg", "CT", "ABSTAIN")])
+    second = _write_set(tmp_path / "s.b.tsv", [("lkid", "CT", "UBERON:0004538"), ("ROI", "CT", "UBERON:0000947"), ("Ao", "CT", "ABSTAIN"), ("bg", "CT", "ABSTAIN")])
+    labelled = LabelSet(first, "s", "fresh", None, second)
+    human = score(read_gold(first), annotator_answer(second_rows(labelled)))
+    # right on lkid and bg; answered lkid and ROI, one of them right
+    assert (human.accuracy, human.abstention, human.precision) == (0.5, 0.5, 0.5)
+    pooled = Score()
+    pooled += human
+    pooled += score(read_gold(first), annotator_answer(read_rows(first)))
+    assert (pooled.rows, pooled.correct, pooled.answered, pooled.answered_correct) == (8, 6, 4, 3)
+
+
+def test_an_annotator_answering_one_name_twice_differently_is_refused(tmp_path: Path) -> None:
+    rows = read_rows(_write_set(tmp_path / "s.tsv", [("Ao", "CT", "UBERON:0000947"), ("Ao", "CT", "ABSTAIN")]))
+    with pytest.raises(ValueError, match="answered twice"):
+        annotator_answer(rows)
