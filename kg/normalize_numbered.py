@@ -22,6 +22,7 @@ import re
 from medfuse.kg.normalize_hits import BEYOND, Hit
 from medfuse.kg.normalize_index import LabelIndex
 from medfuse.kg.normalize_rules import BROAD, NumberedRule
+from medfuse.kg.normalize_text import any_of
 from medfuse.loaders.tokens import normalize as normalize_key
 
 __all__ = ["NumberedStructures", "real"]
@@ -37,6 +38,7 @@ class NumberedStructures:
     def __init__(self, index: LabelIndex) -> None:
         self.index = index
         self._rules = [([re.compile(p) for p in n.patterns], n) for n in index.rules.numbered]
+        self._any = any_of(p for patterns, _ in self._rules for p in patterns)
         #: Every word the grammars' patterns spell out ("tooth", "station", "canine"...): a name
         #: with none of them, no number and no Roman numeral is no numbered name.
         self._words = frozenset(
@@ -52,6 +54,8 @@ class NumberedStructures:
     def hit(self, core: list[str]) -> Hit | None:
         """Return the numbered structure a name is, :data:`BEYOND` past the count, or None."""
         phrase = " ".join(core)
+        if not self._any.match(phrase):
+            return None
         for patterns, rule in self._rules:
             for pattern in patterns:
                 match = pattern.match(phrase)
@@ -111,6 +115,8 @@ class NumberedStructures:
     def beyond(self, core: list[str]) -> str | None:
         """Say why a numbered name has no term (a sixth lumbar vertebra), if it is one."""
         phrase = " ".join(core)
+        if not self._any.match(phrase):
+            return None
         for patterns, rule in self._rules:
             for pattern in patterns:
                 match = pattern.match(phrase)

@@ -27,7 +27,7 @@ from medfuse.kg.normalize_lesions import Lesions
 from medfuse.kg.normalize_numbered import NumberedStructures, real
 from medfuse.kg.normalize_rules import BROAD, CLOSE, EXACT, NARROW, words_of
 from medfuse.kg.normalize_sides import SidedTerms
-from medfuse.kg.normalize_text import derived, spells
+from medfuse.kg.normalize_text import any_of, derived, spells
 from medfuse.loaders.mappings import NO_TERM, MappingRow
 
 #: The most words a glued word is cut into ("rightlunglowerlobe").
@@ -84,6 +84,11 @@ class Rewrites:
         ]
         self._narrowing = [rule for late, rule in compiled if not late]
         self._late = [rule for late, rule in compiled if late]
+        #: One pattern per list that matches where any of its rules does: most names match none,
+        #: and one test then spares trying each rule.
+        self._any = {
+            id(rules): any_of(r.pattern for r in rules) for rules in (self._narrowing, self._late)
+        }
         #: Folded head noun (or last two words) -> the non-anatomical object term a name ending in
         #: it answers ("chest tube", "foreign body"); such a word is no eponym of a disease either.
         self.objects = {
@@ -173,6 +178,8 @@ class Rewrites:
         qualifies a part of a limb: "VL_thigh").
         """
         phrase = " ".join(core)
+        if not self._any[id(rules)].match(phrase):
+            return None
         for pattern, factor, answers, under, read_as, modalities in rules:
             match = pattern.match(phrase)
             if match and (not modalities or not modalities.isdisjoint(order.modalities)):

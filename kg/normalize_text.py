@@ -15,7 +15,7 @@ word may be one typing slip from a known one (:func:`slips`), a disease adjectiv
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from medfuse.kg.normalize_rules import LabelRules, words_of
 
@@ -25,6 +25,7 @@ __all__ = [
     "PLURAL_CODE",
     "TOKEN_SEPARATORS",
     "Abstentions",
+    "any_of",
     "code_spells_name",
     "derived",
     "name_parts",
@@ -194,6 +195,23 @@ def derived(words: list[str], derivations: Sequence[tuple[str, str]]) -> list[li
 
 #: Separators between the tokens of a raw name (a code keeps its capitals: "PCgG").
 TOKEN_SEPARATORS = re.compile(r"[\s_-]+")
+
+
+def any_of(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str]:
+    """One pattern that matches (from the start) where any of ``patterns`` does, their named
+    groups made plain (one pattern may not name a group twice); it never matches if there are
+    none. A cheap test before trying each pattern in turn.
+
+    >>> either = any_of([re.compile(r"(?P<n>\\d+)th"), re.compile(r"(?P<n>\\d+)rd")])
+    >>> bool(either.match("3rd rib")), bool(either.match("rib")), bool(any_of([]).match(""))
+    (True, False, False)
+    """
+    plain = [_NAMED_GROUP.sub("(?:", p.pattern) for p in patterns]
+    return re.compile("|".join(f"(?:{p})" for p in plain) or "(?!)")
+
+
+#: The opening of a named group in a pattern.
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 
 
 def code_spells_name(code: str, name: Sequence[str], skipped: Collection[str] = ()) -> bool:
