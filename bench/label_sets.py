@@ -19,8 +19,12 @@ import csv
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    from medfuse.kg.normalize_rules import LabelRules
 
 __all__ = [
     "COLUMNS",
@@ -35,6 +39,7 @@ __all__ = [
     "label_sets",
     "overlap_files",
     "read_rows",
+    "rule_words",
     "second_rows",
 ]
 
@@ -131,20 +136,7 @@ def curated_names() -> dict[str, str]:
 
     held: dict[str, str] = {}
     rules = load_rules()
-    words = (
-        [r.name for r in rules.by_modality]
-        + list(rules.expansions)
-        + list(rules.plurals)
-        + list(rules.adjectives)
-        + list(rules.word_variants)
-        + list(rules.suffixes)
-        + rules.same_words
-        + rules.bound_prefixes
-        + rules.glued
-        + list(rules.laterality.short)
-        + list(rules.laterality.words)
-    )
-    held.update(dict.fromkeys(map(normalize, words), "a word list of the rules"))
+    held.update(dict.fromkeys(map(normalize, rule_words(rules)), "a word list of the rules"))
     vocabulary = [a.abbreviation for a in read_abbreviations()] + [
         a.name for a in read_alternate_names()
     ]
@@ -165,6 +157,24 @@ def curated_names() -> dict[str, str]:
     curated = [r.subject_label for r in read_sssom("label-synonyms.sssom.tsv").rows]
     held.update(dict.fromkeys(map(normalize, curated), "the curated label table"))
     return held
+
+
+def rule_words(rules: LabelRules, *, plurals: bool = True, sides: bool = True) -> list[str]:
+    """The names and words the rules' word lists spell out (modality readings, expansions,
+    plurals, adjectives, variants, suffixes, same words, bound prefixes, glued words, and the
+    side words): no benchmark name may be one of them."""
+    return (
+        [r.name for r in rules.by_modality]
+        + list(rules.expansions)
+        + (list(rules.plurals) if plurals else [])
+        + list(rules.adjectives)
+        + list(rules.word_variants)
+        + list(rules.suffixes)
+        + rules.same_words
+        + rules.bound_prefixes
+        + rules.glued
+        + (list(rules.laterality.short) + list(rules.laterality.words) if sides else [])
+    )
 
 
 def admit(source: Path, target: Path, *, overlap: Path | None = None) -> Counter[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from label_sets import LabelSet, development_sets, read_rows
+from label_sets import LabelSet, development_sets, read_rows, rule_words
 from pydantic import ValidationError
 
 from medfuse.kg.normalize import (
@@ -1365,18 +1365,8 @@ def test_rules_do_not_copy_gold_spellings(labelled: LabelSet) -> None:
     rules = load_rules()
     gold = {normalize(r["raw"]) for r in _read(labelled.path)}
     gold -= WRITTEN_BEFORE.get(labelled.path.name, frozenset())
-    plurals = list(rules.plurals) if labelled.path.name != "label-names-heldout.tsv" else []
-    words = (
-        [r.name for r in rules.by_modality]
-        + list(rules.expansions)
-        + plurals
-        + list(rules.adjectives)
-        + list(rules.word_variants)
-        + list(rules.suffixes)
-        + rules.same_words
-        + rules.bound_prefixes
-        + rules.glued
-    )
+    plurals = labelled.path.name != "label-names-heldout.tsv"
+    words = rule_words(rules, plurals=plurals, sides=False)
     copied = [w for w in words if normalize(w) in gold]
     assert not copied, copied
 
