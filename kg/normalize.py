@@ -153,7 +153,9 @@ GRADED = re.compile(
     r"\s*(?:[:)]|\s[-\u2013]\s)\s*(?P<rest>.*[^\W\d_].*)$"
 )
 #: A position word with "part" after it, as an inverted name's qualifier writes it.
-POSITION_PART = re.compile(r"(?i)^(anterior|posterior|superior|inferior|middle|medial|lateral) part$")
+POSITION_PART = re.compile(
+    r"(?i)^(anterior|posterior|superior|inferior|middle|medial|lateral) part$"
+)
 #: A name numbered by its list: an index of one to three digits (of several levels: "10.1."), a
 #: separator, then letters.
 INDEXED = re.compile(r"^\d{1,3}(?:\.\d{1,3})*(?:\s*[_\-.):]\s*|\s+)(?P<rest>[^\W\d_].*)$")
@@ -666,7 +668,7 @@ class LabelNormalizer:
         found: list[Normalized] = []
         for part in parts:
             words = words_of(part)
-            bare = [w for w in words if not self._names_side(w)]
+            bare = [w for w in words if not self.index.side_words.names_side(w)]
             reading = self._read(part, modality=modality)
             alone = reading if len(bare) == len(words) else None  # no side to read it without
             if part is not parts[-1] and (
@@ -675,9 +677,14 @@ class LabelNormalizer:
                 # Modifiers that take the last part's head ("left middle and inferior temporal
                 # gyrus", "Portal/Splenic Vein"): the longest head that reads.
                 for size in (2, 1):
-                    if len(last) > size and (
-                        shared := self._read(" ".join([*words, *last[-size:]]), modality=modality)
-                    ).term:
+                    if (
+                        len(last) > size
+                        and (
+                            shared := self._read(
+                                " ".join([*words, *last[-size:]]), modality=modality
+                            )
+                        ).term
+                    ):
                         reading = shared
                         break
             if reading.term is None or reading.term in self._not_merged:
@@ -688,12 +695,14 @@ class LabelNormalizer:
         if len(terms) < len(found):
             return None
         confidence = min(reading.confidence for reading in found) * self._conf["merged"]
-        first, *rest = ordered
-        if any(first in self.index.terms.ancestors(term) for term in rest):
+        whole, part = ordered if len(ordered) == 2 else ("", "")
+        if (
+            whole in self.index.terms.ancestors(part)
+            and [j.strip() for j in self._joiners.findall(raw)] == [","]
+        ):
             # A whole, then a part of it after a comma ("Lateral ventricle, temporal horn"): a
             # path to the part, which answers.
-            if len(found) == 2 and [j.strip() for j in self._joiners.findall(raw)] == [","]:
-                return found[1].model_copy(update={"raw": raw, "via": "path"})
+            return found[1].model_copy(update={"raw": raw, "via": "path"})
         prefixes = {term.partition(":")[0] for term in terms}
         answer = next((a for a, kinds in self._merged_answers if prefixes <= kinds), None)
         if answer is None:
@@ -710,8 +719,8 @@ class LabelNormalizer:
         if len(parts) != 2 or not all(parts):
             return None
         last_words = words_of(parts[-1])
-        side = [w for w in last_words if self._names_side(w)]
-        head = [w for w in last_words if not self._names_side(w)][-1:]
+        side = [w for w in last_words if self.index.side_words.names_side(w)]
+        head = [w for w in last_words if not self.index.side_words.names_side(w)][-1:]
         if not head or head[0].casefold() in parts[0].casefold().split():
             return None  # two whole names ("liver or spleen"): either, not one structure
         first = self._read(" ".join([*side, parts[0], *head]), modality=modality)
@@ -737,7 +746,9 @@ class LabelNormalizer:
         ):
             return None
         parts = [p.strip() for p in raw.split(",")]
-        sides = [p for p in parts if (w := words_of(p)) and all(map(self._names_side, w))]
+        sides = [
+            p for p in parts if (w := words_of(p)) and all(map(self.index.side_words.names_side, w))
+        ]
         rest = [p for p in parts if p not in sides]
         if len(sides) != 1 or not rest or rest[0] != parts[0]:
             return None
@@ -751,9 +762,6 @@ class LabelNormalizer:
             update={"raw": raw, "predicate": BROAD, "via": "qualified", "confidence": confidence}
         )
 
-    def _names_side(self, word: str) -> bool:
-        return self.index.side_words.names_side(word.casefold())
-
     def _code_glossed(self, raw: str, modality: str | None) -> Normalized | None:
         """Answer a code, then a dash and its gloss ("14 - 1st Premolar"), with the code's own
         term where the gloss names it or a kind of it: the gloss settles which numbering the code
@@ -765,8 +773,10 @@ class LabelNormalizer:
             return None
         code = self._read(match["group"].strip(), modality=modality)
         gloss = self._read(match["item"], modality=modality)
-        if code.term and gloss.term and (
-            gloss.term == code.term or gloss.term in self.index.terms.ancestors(code.term)
+        if (
+            code.term
+            and gloss.term
+            and (gloss.term == code.term or gloss.term in self.index.terms.ancestors(code.term))
         ):
             return code.model_copy(update={"raw": raw, "via": "code and gloss"})
         return None
@@ -837,7 +847,7 @@ class LabelNormalizer:
         the name answers.
         """
         tokens = TOKEN_SEPARATORS.split(text.strip())
-        start = 1 if tokens and self.index.side_words.names_side(tokens[0].lower()) else 0
+        start = 1 if tokens and self.index.side_words.names_side(tokens[0]) else 0
         if len(tokens) - start < 2 or not code_spells_name(
             tokens[start], tokens[start + 1 :], self.index.stop
         ):
@@ -1045,7 +1055,7 @@ class LabelNormalizer:
         lateralis sinister": left lateral ventricle)."""
         latin = self.rules.latin
         index = self.index
-        lowered = [w.casefold() for w in words if not index.side_words.names_side(w.casefold())]
+        lowered = [w.casefold() for w in words if not index.side_words.names_side(w)]
         if latin is None or len(lowered) < 2 or lowered[0] not in latin.nouns:
             return None
         adjectives = [self._english(w, latin) for w in lowered[1:]]

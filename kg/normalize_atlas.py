@@ -65,7 +65,7 @@ class AtlasNames:
         if first.casefold() not in self._tissue_prefixes or not rest:
             return None
         tokens = TOKEN_SEPARATORS.split(rest)
-        side = [t for t in tokens[-1:] if self.index.side_words.names_side(t.casefold())]
+        side = [t for t in tokens[-1:] if self.index.side_words.names_side(t)]
         core = tokens[: len(tokens) - len(side)]
         codes: list[str] = []
         while len(core) > 1 and AREA_CODE.fullmatch(core[-1]):

@@ -38,7 +38,8 @@ class SideWords:
         )
 
     def names_side(self, word: str) -> bool:
-        """Whether a word is a side word (anywhere, short, or both sides)."""
+        """Whether a word, in any case, is a side word (anywhere, short, or both sides)."""
+        word = word.casefold()
         return word in self._words or word in self._short or word in self._both
 
     def split(
