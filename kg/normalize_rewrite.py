@@ -47,6 +47,18 @@ class _NarrowingRule(NamedTuple):
     modalities: frozenset[str]
 
 
+class _NarrowingRules(NamedTuple):
+    """One list of narrowing rules (early or late), with a pattern that matches where any of
+    them does: most names match none, and one test then spares trying each rule."""
+
+    any: re.Pattern[str]
+    rules: list[_NarrowingRule]
+
+    @classmethod
+    def of(cls, rules: list[_NarrowingRule]) -> _NarrowingRules:
+        return cls(any_of(r.pattern for r in rules), rules)
+
+
 class Rewrites:
     """The rules that resolve a name's core, in their order (see the module docstring).
 
@@ -82,13 +94,8 @@ class Rewrites:
             )
             for n in rules.narrowing
         ]
-        self._narrowing = [rule for late, rule in compiled if not late]
-        self._late = [rule for late, rule in compiled if late]
-        #: One pattern per list that matches where any of its rules does: most names match none,
-        #: and one test then spares trying each rule.
-        self._any = {
-            id(rules): any_of(r.pattern for r in rules) for rules in (self._narrowing, self._late)
-        }
+        self._narrowing = _NarrowingRules.of([rule for late, rule in compiled if not late])
+        self._late = _NarrowingRules.of([rule for late, rule in compiled if late])
         #: Folded head noun (or last two words) -> the non-anatomical object term a name ending in
         #: it answers ("chest tube", "foreign body"); such a word is no eponym of a disease either.
         self.objects = {
@@ -165,7 +172,7 @@ class Rewrites:
     def narrowed(
         self,
         core: list[str],
-        rules: list[_NarrowingRule],
+        rules: _NarrowingRules,
         order: Order,
         *,
         depth: int,
@@ -178,9 +185,9 @@ class Rewrites:
         qualifies a part of a limb: "VL_thigh").
         """
         phrase = " ".join(core)
-        if not self._any[id(rules)].match(phrase):
+        if not rules.any.match(phrase):
             return None
-        for pattern, factor, answers, under, read_as, modalities in rules:
+        for pattern, factor, answers, under, read_as, modalities in rules.rules:
             match = pattern.match(phrase)
             if match and (not modalities or not modalities.isdisjoint(order.modalities)):
                 rest = (read_as or match["core"]).split()
