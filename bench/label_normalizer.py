@@ -294,8 +294,10 @@ def main() -> None:
             print(f"== {labelled.title}: {_shown(labelled.path)} is not there; not scored")
             print()
             continue
-        rows = read_gold(labelled.path)
-        report(labelled, score(rows, ours), score(rows, naive), terms)
+        first = read_rows(labelled.path)
+        rows = as_gold(first)
+        machine = score(rows, ours)
+        report(labelled, machine, score(rows, naive), terms)
         if (second := second_rows(labelled)) is not None:
             total, agreed = consensus(labelled)
             mine = score(as_gold(agreed), ours)
@@ -304,14 +306,14 @@ def main() -> None:
                 f"{len(agreed) / total:.1%} of the names; on those (consensus gold) the normalizer "
                 f"scores {mine.line()}"
             )
-            human, machine = score(rows, annotator_answer(second)), score(rows, ours)
+            human = score(rows, annotator_answer(second))
             print(f"human reference: the second annotator against the first scores {human.line()}")
             pooled["second annotator vs first"] += human
             pooled["normalizer vs first"] += machine
             if labelled.adjudicated is not None:
                 gold = as_gold(adjudicated_rows(labelled))
                 decided = score(gold, ours)
-                first_human = score(gold, annotator_answer(read_rows(labelled.path)))
+                first_human = score(gold, annotator_answer(first))
                 second_human = score(gold, annotator_answer(second))
                 print(
                     f"adjudicated gold (a third curator decided the {total - len(agreed)} names "
